@@ -1,0 +1,140 @@
+"""The admin: ONE parent blueprint at /admin with ONE sign-in and role guard; one child blueprint per screen."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from admin import auth, security
+from admin.models import ROLE_JA, ROLES
+from bot.db import unit_of_work
+from bot.services import services
+
+bp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+ALL = frozenset(ROLES)
+STAFF = frozenset({"admin", "staff"})
+ADMIN = frozenset({"admin"})
+# blueprint → (roles that may read, roles that may change); anything not listed is for admins only.
+ACCESS: dict[str, tuple[frozenset, frozenset]] = {
+    "admin": (ALL, ALL),
+    "admin.auth": (ALL, ALL),
+    "admin.faq": (STAFF, STAFF),
+    "admin.kb": (STAFF, STAFF),
+    "admin.unanswered": (STAFF, STAFF),
+    "admin.insights": (STAFF, STAFF),
+    "admin.users": (ADMIN, ADMIN),
+    "admin.settings": (ADMIN, ADMIN),
+    "admin.booking_admin": (STAFF | {"coordinator"}, STAFF),  # coordinators read bookings only
+    "admin.console": (ALL, ALL),
+}
+PUBLIC_ENDPOINTS = frozenset({"admin.auth.login", "admin.static"})
+OPTIONAL_CHILDREN = ("admin.booking_views", "admin.console")  # other issues' screens, registered when present
+OPTIONAL_BLUEPRINTS = frozenset({"admin.booking_admin", "admin.console"})
+
+
+def allowed(role: str, blueprint: str | None, method: str) -> bool:
+    """Whether a role may make a request with this method to this blueprint."""
+    read, write = ACCESS.get(blueprint or "", (ADMIN, ADMIN))
+    return role in (write if method in security.UNSAFE_METHODS else read)
+
+
+@bp.record_once
+def _configure(state) -> None:
+    security.configure(state.app)
+
+
+@bp.before_request
+def guard():
+    """Every admin request: sign-in (else the login page), role (else 403), then the CSRF token."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        security.check_csrf()
+        return None
+    user = auth.load_user()
+    if user is None:
+        target = request.full_path if request.query_string else request.path
+        return redirect(url_for("admin.auth.login", next=target))
+    g.admin_user = user
+    if not allowed(user.role, request.blueprint, request.method):
+        abort(403)
+    security.check_csrf()
+    return None
+
+
+@bp.after_request
+def _after(response):
+    if request.blueprint in OPTIONAL_BLUEPRINTS and request.method in security.UNSAFE_METHODS:
+        if response.status_code < 400:
+            _audit_generic()
+    return security.add_headers(response)
+
+
+def _audit_generic() -> None:
+    """Changes made on other issues' screens (booking, console), which write no audit entry of their own."""
+    if auth.current_admin() is None or g.get("audited"):
+        return
+    fields = sorted(k for k in request.form if k != "csrf_token" and "password" not in k)
+    with unit_of_work(services().session_factory) as db:
+        auth.audit(db, request.endpoint or request.path, str(request.view_args or "")[:200], {"fields": fields})
+
+
+@bp.errorhandler(HTTPException)
+def _error(exc: HTTPException):
+    if exc.code not in (400, 403, 404):
+        return exc
+    return render_template("admin/error.html", code=exc.code), exc.code
+
+
+@bp.context_processor
+def _layout_values() -> dict:
+    user = auth.current_admin()
+    return {
+        "admin_user": user,
+        "ROLE_JA": ROLE_JA,
+        "csrf_token": generate_csrf,
+        "fmt_time": fmt_time,
+        "can": (lambda blueprint, write=False: bool(user) and _can(user.role, blueprint, write)),
+    }
+
+
+def fmt_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time shown in the centre's timezone."""
+    return moment.astimezone(services().context.tz).strftime(pattern) if moment else ""
+
+
+def _can(role: str, blueprint: str, write: bool) -> bool:
+    name = f"admin.{blueprint}"
+    return name in current_app.blueprints and allowed(role, name, "POST" if write else "GET")
+
+
+@bp.get("/")
+def home():
+    """The start page: what needs attention, and the screens this role may use."""
+    from admin.overview import attention
+
+    with services().session_factory() as db:
+        counts = attention(db, services().context.today()) if auth.current_admin().role != "coordinator" else {}
+    return render_template("admin/home.html", counts=counts)
+
+
+def _register_children() -> None:
+    from admin import faq, insights, kb, settings, unanswered, users
+
+    for module in (auth, faq, kb, unanswered, insights, users, settings):
+        bp.register_blueprint(module.bp)
+    for name in OPTIONAL_CHILDREN:
+        if importlib.util.find_spec(name) is not None:
+            bp.register_blueprint(importlib.import_module(name).bp)
+
+
+_register_children()

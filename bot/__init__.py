@@ -1,0 +1,1 @@
+"""madoguchi: the LINE front desk of a civic-activity support centre."""

@@ -1,0 +1,135 @@
+"""Free-text messages: triage plus retrieval decide between an answer, もしかして, a redirect or 「わかりません」."""
+
+from __future__ import annotations
+
+import re
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot import messages as m
+from bot.booking import flow as booking
+from bot.cards import entry_reply
+from bot.context import BotContext
+from bot.crisis import crisis_messages
+from bot.flows import guided
+from bot.menu import back_to_menu, main_menu, path_choice
+from bot.models import Conversation
+from bot.reply import Reply
+from bot.texts import t
+from intents import Triage, classify
+from knowledge.models import UnansweredQuestion
+from knowledge.privacy import mask_personal_data
+from knowledge.search import Match
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Retrieval confidence cut-offs: answer at or above `answer`, suggest at or above `suggest`."""
+
+    answer: float = 0.55
+    suggest: float = 0.35
+    margin: float = 0.04
+
+
+THRESHOLDS = Thresholds()
+GUIDE_CONFIDENCE = 0.6
+# Checking, changing or cancelling an existing booking; 「予約したい」 is a new booking, 「予約した日」 is not.
+MANAGE_PATTERN = re.compile(r"キャンセル|きゃんせる|取り?消|確認|変更|変えたい|予約し(?:た(?!い)|てる|ている)|予約済|cancel|change", re.I)
+
+
+def suggestions(matches: list[Match], lang: str, intent: str, confidence: float) -> Reply:
+    """「もしかして」 with the top matches as chips, plus a person and the menu."""
+    chips = [m.Choice(x.entry.question, data={"a": "faq", "id": x.entry.id}) for x in matches[:3]]
+    chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
+    return Reply([m.text(t("answer.did_you_mean", lang), chips)], intent=intent, confidence=confidence, understood=True)
+
+
+def dont_know(lang: str, intent: str | None, confidence: float) -> Reply:
+    """The honest abstention: 「わかりません」 and the way to a person."""
+    chips = [m.Choice(t("label.human", lang), data={"a": "human"}), *main_menu(lang)[:4], back_to_menu(lang)]
+    return Reply([m.text(t("answer.dont_know", lang), chips)], intent=intent, confidence=confidence, understood=False)
+
+
+def log_unanswered(session: Session, text: str, reason: str, triage: Triage, best: Match | None) -> None:
+    """Keep the question (masked) for staff's unanswered inbox."""
+    session.add(
+        UnansweredQuestion(
+            text=mask_personal_data(text)[:1000],
+            reason=reason,
+            intent=triage.intent,
+            best_faq_id=best.entry.id if best else None,
+            score=best.score if best else None,
+        )
+    )
+
+
+def answer_text(ctx: BotContext, session: Session, conversation: Conversation, text: str) -> Reply:
+    """Reply to a free-text message from the bot's own knowledge, or say honestly that it does not know."""
+    lang = conversation.user.language
+    matches = ctx.knowledge.get(session).search(text, ctx.today(), k=3)
+    best = matches[0] if matches else None
+    triage = classify(text, best.entry.topic if best else None, best.score if best else 0.0)
+    if triage.language == "en" and lang == "ja":
+        lang = conversation.user.language = "en"
+    reply = _route(ctx, session, conversation, triage, matches, lang, text)
+    if triage.crisis == "gentle" and triage.intent != "crisis":
+        reply.messages = (reply.messages + crisis_messages(ctx, text, "gentle", lang))[-m.MAX_MESSAGES :]
+    return reply
+
+
+def _route(
+    ctx: BotContext,
+    session: Session,
+    conversation: Conversation,
+    triage: Triage,
+    matches: list[Match],
+    lang: str,
+    text: str,
+) -> Reply:
+    best = matches[0] if matches else None
+    intent, conf = triage.intent, triage.confidence
+    if intent == "crisis":
+        return Reply(crisis_messages(ctx, text, "urgent", lang), intent=intent, confidence=conf, handoff=True)
+    if intent == "human":
+        return contact_reply(ctx, lang, intent, conf)
+    if intent == "greeting":
+        key = "greeting.thanks" if any(w in text.lower() for w in ("ありがと", "thank")) else "greeting.hello"
+        return Reply([m.text(t(key, lang, centre=ctx.profile.name), main_menu(lang))], intent=intent, confidence=conf)
+    if intent == "booking":
+        if MANAGE_PATTERN.search(text):
+            reply = booking.my_bookings(ctx, session, conversation)
+        else:
+            reply = booking.start(ctx, session, conversation, triage.slots.get("topic"))
+        reply.intent, reply.confidence = intent, conf
+        return reply
+    if best and best.score >= THRESHOLDS.answer and _clear_winner(matches):
+        return entry_reply(ctx, best.entry, lang, confidence=best.score, intent=intent)
+    if intent == "out_of_scope":
+        return Reply([m.text(t("out_of_scope", lang), main_menu(lang))], intent=intent, confidence=conf)
+    if best and best.score >= THRESHOLDS.suggest:
+        log_unanswered(session, text, "low_confidence", triage, best)
+        return suggestions(matches, lang, intent, best.score)
+    if intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives:
+        reply = guided.start(ctx, session, conversation, intent)
+        reply.confidence = conf
+        return reply
+    log_unanswered(session, text, "abstained", triage, best)
+    if triage.alternatives and conf >= 0.3:
+        chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]
+        return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf)
+    return dont_know(lang, intent, conf)
+
+
+def _clear_winner(matches: list[Match]) -> bool:
+    if len(matches) < 2:
+        return True
+    return matches[0].score - matches[1].score >= THRESHOLDS.margin or matches[0].score >= 0.8
+
+
+def contact_reply(ctx: BotContext, lang: str, intent: str = "human", confidence: float | None = None) -> Reply:
+    """How to reach a person at the centre (phone, hours, web form)."""
+    p = ctx.profile
+    body = t("human.contact", lang, centre=p.name, phone=p.phone, hours=p.hours_text, web_url=p.web_url)
+    return Reply([m.text(body, [back_to_menu(lang)])], intent=intent, confidence=confidence, handoff=True)

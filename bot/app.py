@@ -1,0 +1,65 @@
+"""create_app: the one composition root (config, database, bot services, blueprints)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from bot import config as config_mod
+from bot.centre import load_profile
+from bot.context import BotContext
+from bot.db import make_engine, make_session_factory
+from bot.line_gateway import LineGateway
+from bot.sender import Sender
+from bot.services import Services
+from knowledge.store import IndexCache
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app; `config` overrides the environment (tests pass a dict)."""
+    app = Flask(__name__)
+    app.config.update(config_mod.from_env())
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_hex(32)  # per process; `madoguchi serve` requires a real one
+    logging.basicConfig(
+        level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app.extensions["madoguchi"] = build_services(app.config)
+    _register_blueprints(app)
+    return app
+
+
+def build_services(config: dict, engine=None) -> Services:
+    """Services for a config mapping (also used by the worker and CLI without Flask)."""
+    engine = engine or make_engine(config["DATABASE_URL"])
+    factory = make_session_factory(engine)
+    context = BotContext(
+        profile=load_profile(config.get("CENTRE_PROFILE")),
+        knowledge=IndexCache.with_shipped_glossary(),
+        tz=ZoneInfo(config.get("TIMEZONE", "Asia/Tokyo")),
+    )
+    gateway = LineGateway(config["LINE_API_BASE"], config["LINE_CHANNEL_ACCESS_TOKEN"])
+    sender = Sender(factory, gateway, asynchronous=config.get("SEND_ASYNC", True))
+    return Services(engine, factory, context, gateway, sender)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from admin import bp as admin_bp
+    from bot.booking.ical_views import bp as ical_bp
+    from bot.webhook import bp as webhook_bp
+
+    app.register_blueprint(webhook_bp)
+    app.register_blueprint(ical_bp)
+    app.register_blueprint(admin_bp)
+    if app.config.get("EMULATOR_ENABLED"):
+        from bot import emulator
+
+        emulator.init_app(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}

@@ -1,0 +1,1 @@
+"""Consultation booking: types, slots from recurrence rules, holds, bookings, waitlist, reminders."""

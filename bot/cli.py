@@ -1,0 +1,151 @@
+"""The `madoguchi` command: demo, serve, worker, ask, eval and database management."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import click
+
+from bot import config as config_mod
+
+
+@click.group()
+def main() -> None:
+    """madoguchi: the LINE front desk of a civic-activity support centre."""
+
+
+@main.group()
+def db() -> None:
+    """Database management."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations to DATABASE_URL and load shipped FAQ entries the database lacks."""
+    from bot.demo import prepare_database
+
+    url = config_mod.from_env()["DATABASE_URL"]
+    prepare_database(url, revision)
+    click.echo(f"database at {revision}: {_redact(url)}")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def demo(port: int, host: str) -> None:
+    """Migrate ./var SQLite, load content, start web + emulator + scheduler on localhost."""
+    from bot.demo import run_demo
+
+    run_demo(host, port)
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve(bind: str, workers: int) -> None:
+    """Production web server (gunicorn) for a real LINE channel; refuses to start without secrets."""
+    config = config_mod.from_env()
+    missing = config_mod.missing_production_secrets(config)
+    if missing:
+        raise click.ClickException(f"missing settings: {', '.join(missing)} (see .env.example)")
+    if config["EMULATOR_ENABLED"]:
+        raise click.ClickException("EMULATOR_ENABLED must not be set in production")
+    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    cmd = [gunicorn, "--bind", bind, "--workers", str(workers), "--access-logfile", "-", "bot.wsgi:app"]
+    raise SystemExit(subprocess.call(cmd))  # noqa: S603 (fixed argv)
+
+
+@main.command()
+def worker() -> None:
+    """Run the scheduler (reminders, retries, expiry); run exactly one per deployment."""
+    from bot.app import build_services
+    from bot.scheduler import run_forever
+
+    run_forever(build_services(config_mod.from_env()))
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--jsonl", is_flag=True, help='Read {"text": ...} lines on stdin, write one JSON line each.')
+def ask(text: str | None, jsonl: bool) -> None:
+    """Ask the bot offline (in-memory database, shipped knowledge base, no network)."""
+    import logging
+
+    from bot.ask import Asker
+
+    logging.disable(logging.INFO)
+    asker = Asker.create()
+    if jsonl:
+        for line in sys.stdin:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                question = json.loads(line)["text"]
+            except (ValueError, KeyError, TypeError):
+                click.echo(
+                    json.dumps(
+                        {"error": "expected a JSON object with a text field", "line": line[:200]}, ensure_ascii=False
+                    )
+                )
+                continue
+            click.echo(json.dumps(asker.ask(str(question)), ensure_ascii=False))
+        return
+    if not text:
+        raise click.UsageError("give a question, or --jsonl")
+    result = asker.ask(text)
+    click.echo(f"intent: {result['intent']} (confidence {result['confidence']})")
+    click.echo(f"faq: {result['faq_id']}  handoff: {result['handoff']}")
+    click.echo("---")
+    click.echo(result["reply_text"])
+
+
+def _redact(url: str) -> str:
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+@main.command("eval")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+def eval_command(path: str | None) -> None:
+    """Evaluate triage and retrieval on a labelled JSONL set (default: tests/data/dev_questions.jsonl)."""
+    import logging
+    from pathlib import Path
+
+    from bot.evaluation import DEV_SET, evaluate, load_items, report
+
+    logging.disable(logging.INFO)
+    ours, naive = evaluate(load_items(Path(path) if path else DEV_SET))
+    click.echo(report(ours, naive))
+
+
+@main.group()
+def richmenu() -> None:
+    """The six-area rich menu."""
+
+
+@richmenu.command("sync")
+def richmenu_sync() -> None:
+    """Draw the menu image, create the menu through the Messaging API and make it the default."""
+    from bot.richmenu import sync
+
+    config = config_mod.from_env()
+    menu_id = sync(config["LINE_API_BASE"], config["LINE_DATA_API_BASE"], config["LINE_CHANNEL_ACCESS_TOKEN"])
+    click.echo(f"rich menu {menu_id} is the default")
+
+
+@richmenu.command("image")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def richmenu_image(path: str) -> None:
+    """Write the menu image (PNG) to PATH, to look at it."""
+    from bot.richmenu import draw_image
+
+    with open(path, "wb") as out:
+        out.write(draw_image())

@@ -1,0 +1,43 @@
+"""Settings from the environment (secrets, infrastructure); nothing is read at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+LINE_API_DEFAULT = "https://api.line.me"
+LINE_DATA_API_DEFAULT = "https://api-data.line.me"
+TIMEZONE = "Asia/Tokyo"
+
+
+def default_database_url(root: Path | None = None) -> str:
+    """SQLite file under ./var/ (the embedded default)."""
+    var = (root or Path.cwd()) / "var"
+    return f"sqlite:///{var / 'madoguchi.db'}"
+
+
+def from_env(env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if env is None else env
+    return {
+        "LINE_CHANNEL_SECRET": env.get("LINE_CHANNEL_SECRET", ""),
+        "LINE_CHANNEL_ACCESS_TOKEN": env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+        "LINE_API_BASE": env.get("LINE_API_BASE", LINE_API_DEFAULT).rstrip("/"),
+        "LINE_DATA_API_BASE": env.get("LINE_DATA_API_BASE", env.get("LINE_API_BASE", LINE_DATA_API_DEFAULT)).rstrip(
+            "/"
+        ),
+        "DATABASE_URL": env.get("DATABASE_URL") or default_database_url(),
+        "CENTRE_PROFILE": env.get("CENTRE_PROFILE") or None,
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "TIMEZONE": env.get("TZ_NAME", TIMEZONE),
+        "EMULATOR_ENABLED": env.get("EMULATOR_ENABLED", "0") == "1",
+        "EMULATOR_WEBHOOK_URL": env.get("EMULATOR_WEBHOOK_URL") or None,
+        "SEND_ASYNC": env.get("SEND_ASYNC", "1") == "1",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def missing_production_secrets(config: dict) -> list[str]:
+    """Names of settings `madoguchi serve` refuses to start without."""
+    required = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SECRET_KEY")
+    return [name for name in required if not config.get(name)]

@@ -1,0 +1,76 @@
+"""`madoguchi demo`: a local bot wired to the LINE emulator, with the embedded SQLite database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from werkzeug.serving import run_simple
+
+from bot import config as config_mod
+from bot.booking.defaults import ensure_types, seed_demo
+from bot.db import make_engine, make_session_factory, unit_of_work
+from bot.migrate import upgrade
+from knowledge.store import seed_from_content
+
+DEMO_SECRET = "demo-channel-secret"  # noqa: S105 (emulator-only credentials)
+DEMO_TOKEN = "demo-access-token"  # noqa: S105
+
+
+def prepare_database(url: str, revision: str = "heads") -> None:
+    """Migrate and load shipped FAQ entries the database does not have (idempotent)."""
+    upgrade(url, revision)
+    engine = make_engine(url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            seed_from_content(session)
+            ensure_types(session)
+    finally:
+        engine.dispose()
+
+
+def demo_env(host: str, port: int) -> dict[str, str]:
+    """Environment for the demo processes: emulator credentials and URLs, never a real channel."""
+    base = f"http://{host}:{port}"
+    env = dict(os.environ)
+    env.update(
+        LINE_CHANNEL_SECRET=DEMO_SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=DEMO_TOKEN,
+        LINE_API_BASE=f"{base}/emulator/line",
+        LINE_DATA_API_BASE=f"{base}/emulator/line",
+        EMULATOR_ENABLED="1",
+        EMULATOR_WEBHOOK_URL=f"{base}/callback",
+    )
+    env.setdefault("DATABASE_URL", config_mod.default_database_url())
+    return env
+
+
+def run_demo(host: str, port: int) -> None:
+    """Prepare the database, start the scheduler process and serve web + emulator until Ctrl-C."""
+    from bot.app import create_app
+
+    env = demo_env(host, port)
+    prepare_database(env["DATABASE_URL"])
+    os.environ.update(env)
+    app = create_app()
+    svc = app.extensions["madoguchi"]
+    with unit_of_work(svc.session_factory) as session:
+        seed_demo(session, svc.context.today())
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env)  # noqa: S603
+    base = f"http://{host}:{port}"
+    print(
+        f"""
+madoguchi demo is running (database: {env["DATABASE_URL"]})
+  LINE chat simulator : {base}/emulator/
+  Admin               : {base}/admin/
+  Webhook             : {base}/callback
+Press Ctrl-C to stop.
+""",
+        flush=True,
+    )
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)

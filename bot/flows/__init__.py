@@ -1,0 +1,1 @@
+"""Conversation flows: small state machines persisted on the conversation row."""

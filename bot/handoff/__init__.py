@@ -1,0 +1,1 @@
+"""Hand-off to human coordinators: modes, the queue, notifications and escalation."""

@@ -1,0 +1,29 @@
+"""The per-app service bundle (engine, sessions, bot context, gateway, sender) and its accessor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.context import BotContext
+from bot.line_gateway import LineGateway
+from bot.sender import Sender
+
+
+@dataclass
+class Services:
+    """Everything a request, job or command needs, built once by create_app."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    context: BotContext
+    gateway: LineGateway
+    sender: Sender
+
+
+def services() -> Services:
+    """The services of the current Flask app."""
+    return current_app.extensions["madoguchi"]

@@ -1,0 +1,75 @@
+"""POST /callback: verify, parse, dedupe and process each event, then answer 200 and send after commit."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, abort, current_app, request
+from linebot.v3 import SignatureValidator
+
+from bot import messages as m
+from bot.conversation import lock_conversation
+from bot.db import unit_of_work
+from bot.inbound import Inbound, parse_event
+from bot.outbox import enqueue
+from bot.pipeline import process_inbound, record_event
+from bot.services import services
+from bot.texts import t
+
+bp = Blueprint("webhook", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.post("/callback")
+def callback():
+    """LINE's webhook: 400 for a bad signature or body (nothing stored), otherwise always 200."""
+    signature = request.headers.get("X-Line-Signature", "")
+    raw = request.get_data(cache=False)
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, "body is not UTF-8")
+    validator = SignatureValidator(current_app.config["LINE_CHANNEL_SECRET"])
+    if not signature or not validator.validate(body, signature):
+        abort(400, "invalid signature")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        abort(400, "body is not JSON")
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list):
+        abort(400, "no events")
+    svc = services()
+    outbox_ids: list[int] = []
+    for raw_event in events:
+        inbound = parse_event(raw_event)
+        if inbound is not None:
+            outbox_ids += _handle(svc, inbound)
+    svc.sender.submit(outbox_ids)
+    return {}, 200
+
+
+def _handle(svc, inbound: Inbound) -> list[int]:
+    try:
+        with unit_of_work(svc.session_factory) as session:
+            return process_inbound(session, svc.context, inbound).outbox_ids
+    except Exception:
+        log.exception("event %s failed; apologising", inbound.webhook_event_id)
+    return _apologise(svc, inbound)
+
+
+def _apologise(svc, inbound: Inbound) -> list[int]:
+    if inbound.kind in ("unfollow", "other") or not inbound.user_id or inbound.source_type != "user":
+        return []
+    try:
+        with unit_of_work(svc.session_factory) as session:
+            if not record_event(session, inbound):
+                return []
+            user = lock_conversation(session, inbound.user_id).user
+            chips = [m.Choice(t("label.human"), data={"a": "human"}), m.Choice(t("label.menu"), data={"a": "menu"})]
+            items = enqueue(session, user.id, user.line_user_id, [m.text(t("error.sorry"), chips)], inbound.reply_token)
+            return [i.id for i in items]
+    except Exception:
+        log.exception("could not record the failed event %s", inbound.webhook_event_id)
+        return []

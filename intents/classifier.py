@@ -1,0 +1,163 @@
+"""Rule and keyword triage with a retrieval hint; unsure between two paths means alternatives, not a guess."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from intents.labels import TOPIC_INTENTS
+from intents.slots import extract_slots
+from knowledge.text import normalize
+
+LEXICON = Path(__file__).parent / "lexicon.yaml"
+KB_TOPIC_INTENT = {"referral": "out_of_scope"}
+SHORT_MESSAGE = 8
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Triage:
+    """What a message is about: intent, confidence (0..1), slots, close alternatives, language, crisis level."""
+
+    intent: str
+    confidence: float
+    slots: dict = field(default_factory=dict)
+    alternatives: tuple[str, ...] = ()
+    language: str = "ja"
+    crisis: str | None = None  # urgent | gentle | None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Normalised term lists loaded from lexicon.yaml."""
+
+    crisis_urgent: tuple[str, ...]
+    crisis_short: tuple[str, ...]
+    crisis_gentle: tuple[str, ...]
+    not_crisis: tuple[str, ...]
+    human: tuple[str, ...]
+    booking: tuple[str, ...]
+    rooms: tuple[str, ...]
+    greeting: tuple[str, ...]
+    greeting_fillers: tuple[str, ...]
+    out_of_scope: tuple[str, ...]
+    topics: dict[str, dict[str, float]]
+
+
+def _terms(items) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for n in (normalize(str(i)) for i in items or []) if n))
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON) -> Lexicon:
+    """Read and normalise the lexicon file (cached per path)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    topics = {
+        intent: {normalize(str(k)): float(v) for k, v in (terms or {}).items() if normalize(str(k))}
+        for intent, terms in data["topics"].items()
+    }
+    return Lexicon(
+        crisis_urgent=_terms(data["crisis"]["urgent"]),
+        crisis_short=_terms(data["crisis"]["short_only"]),
+        crisis_gentle=_terms(data["crisis"]["gentle"]),
+        not_crisis=_terms(data["crisis"]["not_crisis"]),
+        human=_terms(data["human"]),
+        booking=_terms(data["booking"]["strong"]),
+        rooms=_terms(data["booking"]["rooms"]),
+        greeting=_terms(data["greeting"]),
+        greeting_fillers=_terms(data["greeting_fillers"]),
+        out_of_scope=_terms(data["out_of_scope"]),
+        topics=topics,
+    )
+
+
+def detect_language(text: str) -> str:
+    """ "en" for messages written in Latin letters without Japanese, else "ja"."""
+    latin = len(_LATIN.findall(text))
+    return "en" if latin >= 3 and not _JAPANESE.search(text) else "ja"
+
+
+def crisis_level(norm: str, lex: Lexicon, topical: bool) -> str | None:
+    """urgent, gentle or None for a normalised message."""
+    cleaned = norm
+    for phrase in lex.not_crisis:
+        cleaned = cleaned.replace(phrase, "")
+    if any(term in cleaned for term in lex.crisis_urgent):
+        return "urgent"
+    if not topical and len(cleaned) <= SHORT_MESSAGE + 4 and any(t in cleaned for t in lex.crisis_short):
+        return "urgent"
+    if any(term in cleaned for term in lex.crisis_gentle):
+        return "gentle"
+    return None
+
+
+def topic_scores(norm: str, lex: Lexicon) -> dict[str, float]:
+    """Keyword evidence per topic intent (longest terms first, each text span counted once)."""
+    scores = dict.fromkeys(TOPIC_INTENTS, 0.0)
+    for intent, terms in lex.topics.items():
+        remaining = norm
+        for term in sorted(terms, key=len, reverse=True):
+            if term in remaining:
+                scores[intent] += terms[term]
+                remaining = remaining.replace(term, "|")
+    return scores
+
+
+def _is_greeting_only(norm: str, lex: Lexicon) -> bool:
+    rest = norm
+    for term in sorted(lex.greeting, key=len, reverse=True):
+        rest = rest.replace(term, "")
+    if rest == norm:
+        return False
+    for filler in sorted(lex.greeting_fillers, key=len, reverse=True):
+        rest = rest.replace(filler, "")
+    return len(rest) <= 2
+
+
+def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> Triage:
+    """Triage one message; `kb_topic`/`kb_score` are the knowledge base's best match, if any."""
+    lex = load_lexicon()
+    norm = normalize(text)
+    language = detect_language(text)
+    slots = extract_slots(text, norm)
+    scores = topic_scores(norm, lex)
+    hint = KB_TOPIC_INTENT.get(kb_topic, kb_topic) if kb_topic else None
+    topical = max(scores.values()) >= 2 or kb_score >= 0.5
+    crisis = crisis_level(norm, lex, topical)
+
+    def result(intent: str, confidence: float, alternatives: tuple[str, ...] = ()) -> Triage:
+        return Triage(intent, round(confidence, 3), slots, alternatives, language, crisis)
+
+    if crisis == "urgent":
+        return result("crisis", 0.95)
+    if not norm:
+        return result("greeting", 0.3)
+    if any(term in norm for term in lex.human):
+        return result("human", 0.9)
+    booking = any(term in norm for term in lex.booking) and not any(r in norm for r in lex.rooms)
+    if booking:
+        topic, weight = max(scores.items(), key=lambda kv: kv[1])
+        if weight >= 2:
+            slots["topic"] = topic
+        return result("booking", 0.9)
+    if _is_greeting_only(norm, lex):
+        return result("greeting", 0.9)
+    if hint in scores and kb_score > 0:
+        scores[hint] += 4.0 * kb_score
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    (best, top), (second, runner_up) = ranked[0], ranked[1]
+    out_of_scope = any(term in norm for term in lex.out_of_scope)
+    if hint == "out_of_scope" and kb_score >= 0.5 and top < 3:
+        return result("out_of_scope", min(0.95, 0.5 + kb_score / 2))
+    if out_of_scope and top < 3:
+        return result("out_of_scope", 0.8)
+    if top <= 0.5:
+        return result("out_of_scope" if out_of_scope else best, 0.1)
+    confidence = top / (top + runner_up + 1.0)
+    alternatives = (second,) if runner_up >= 0.6 * top and runner_up >= 1.5 else ()
+    return result(best, confidence, alternatives)

@@ -1,0 +1,1 @@
+"""Curated Japanese knowledge base: content files, pure retrieval, persistence and import/export."""

@@ -1,0 +1,96 @@
+"""FAQ persistence: seeding from the shipped content, reading published entries, a version-keyed index cache."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from knowledge.entries import Entry, entry_from_dict, load_content, load_glossary
+from knowledge.models import FaqEntry, FaqRevision
+from knowledge.search import Glossary, KnowledgeIndex
+
+ENTRY_FIELDS = (
+    "topic",
+    "question",
+    "paraphrases",
+    "answer",
+    "source",
+    "follow_up",
+    "valid_from",
+    "valid_until",
+    "reviewed_at",
+    "note",
+)
+
+
+def seed_from_content(session: Session, entries: list[Entry] | None = None) -> int:
+    """Insert shipped entries that the database does not have yet (staff edits are never overwritten)."""
+    entries = load_content() if entries is None else entries
+    existing = set(session.scalars(select(FaqEntry.id)))
+    added = 0
+    for entry in entries:
+        if entry.id in existing:
+            continue
+        data = entry.to_dict()
+        row = FaqEntry(id=entry.id, status="published", version=1, **{k: data[k] for k in ENTRY_FIELDS})
+        session.add(row)
+        session.add(FaqRevision(faq_id=entry.id, version=1, snapshot=_json_snapshot(data), author="seed"))
+        added += 1
+    session.flush()
+    return added
+
+
+def _json_snapshot(data: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def row_to_entry(row: FaqEntry) -> Entry:
+    """The served value of a stored FAQ row."""
+    return entry_from_dict({"id": row.id, **{k: getattr(row, k) for k in ENTRY_FIELDS}})
+
+
+def published_entries(session: Session) -> list[Entry]:
+    """Every published entry, in id order."""
+    rows = session.scalars(select(FaqEntry).where(FaqEntry.status == "published").order_by(FaqEntry.id))
+    return [row_to_entry(r) for r in rows]
+
+
+def content_version(session: Session) -> tuple:
+    """A cheap token that changes whenever any FAQ row changes."""
+    count, latest, versions = session.execute(
+        select(func.count(FaqEntry.id), func.max(FaqEntry.updated_at), func.sum(FaqEntry.version))
+    ).one()
+    return (count, str(latest), versions)
+
+
+@dataclass
+class IndexCache:
+    """Keeps one built index per process and rebuilds it when the stored content changes."""
+
+    glossary: Glossary
+    _index: KnowledgeIndex | None = None
+    _version: tuple | None = None
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @classmethod
+    def with_shipped_glossary(cls) -> IndexCache:
+        """A cache using the glossary shipped in knowledge/content/."""
+        return cls(Glossary(load_glossary()))
+
+    def get(self, session: Session) -> KnowledgeIndex:
+        """The index for the currently stored content."""
+        version = content_version(session)
+        with self._lock:
+            if self._index is None or version != self._version:
+                self._index = KnowledgeIndex(published_entries(session), self.glossary)
+                self._version = version
+            return self._index
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """An entry of the last built index by id (call `get` first in the same event)."""
+        return self._index.by_id.get(entry_id) if self._index else None

@@ -1,0 +1,11 @@
+"""Run every benchmark and print its figures (`make bench`)."""
+
+from tests.bench import booking, retrieval
+
+if __name__ == "__main__":
+    print("== retrieval (one core, synthetic entries; naive = rapidfuzz WRatio over all paraphrases)")
+    for line in retrieval.run():
+        print(line)
+    print("\n== booking (1,000 slots and 10,000 bookings in the database)")
+    for line in booking.run():
+        print(line)

@@ -1,0 +1,47 @@
+"""Webhook latency for text events (p50/p99 over 1,000 events) through a real HTTP server, with the emulator."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bot.app import create_app
+from bot.demo import prepare_database
+from tests.bench.retrieval import percentile
+from tests.support.events import SECRET, TOKEN, body, sign, text_event
+from tests.support.live_server import LiveServer
+
+EVENTS = 1_000
+USERS = 100
+QUESTIONS = ["ボランティアを始めたい", "解散 どうする", "センターは何時まで？", "NPO法人 何人必要", "協働って何",
+             "こんにちは", "町内会をたたみたい", "助成金を探してる", "駐車場ある？", "相談したい"]
+
+
+def _post(url: str, payload: str) -> float:
+    request = urllib.request.Request(url, data=payload.encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "X-Line-Signature": sign(payload)})
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+    return (time.perf_counter() - start) * 1000
+
+
+def run() -> list[str]:
+    """Post 1,000 signed text events from 100 users; print webhook latency (the bot replies asynchronously)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        prepare_database(url)
+        with LiveServer.for_app_factory(lambda base: create_app({
+            "DATABASE_URL": url, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+            "LINE_API_BASE": f"{base}/emulator/line", "EMULATOR_ENABLED": True, "LOG_LEVEL": "WARNING",
+        })) as server:
+            callback = f"{server.url}/callback"
+            latencies = []
+            for i in range(EVENTS):
+                event = text_event(QUESTIONS[i % len(QUESTIONS)], user_id=f"U{i % USERS:032x}")
+                latencies.append(_post(callback, body(event)))
+    return [f"text events: {EVENTS} from {USERS} users, SQLite, one process",
+            f"webhook latency p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 99):.1f} ms"]

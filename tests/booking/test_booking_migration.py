@@ -1,0 +1,46 @@
+"""The 0002_booking migration goes up, down and up again on SQLite and PostgreSQL and matches the models."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+import bot.booking.models  # noqa: F401  (registers the booking tables)
+from bot.db import Base
+from bot.migrate import alembic_config
+
+TABLES = {"consultation_types", "slot_rules", "slots", "bookings", "waitlist_entries"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'm.db'}"
+    return request.getfixturevalue("pg_cluster").create_database()
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_the_booking_migration_is_reversible_and_matches_the_models(empty_url):
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "0002_booking")
+    assert TABLES <= tables(empty_url)
+    engine = create_engine(empty_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    booking_diff = [d for d in diff if any(t in str(d) for t in TABLES)]
+    assert booking_diff == []
+    command.downgrade(cfg, "0001")
+    assert not TABLES & tables(empty_url)
+    command.upgrade(cfg, "0002_booking")
+    assert TABLES <= tables(empty_url)

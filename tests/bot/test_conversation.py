@@ -1,0 +1,82 @@
+"""Conversations through the webhook: menus, paths, digressions, crisis, language, typing instead of tapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.driver import WebhookUser, visible
+
+
+@pytest.fixture
+def user(app, post_events):
+    return WebhookUser(app, post_events)
+
+
+def test_follow_greets_with_the_centre_name_data_note_and_main_paths(user):
+    text = visible(user.follows())
+    assert "横浜市市民協働推進センター" in text and "記録" in text
+    assert {"ボランティアを始めたい", "団体・NPOをつくる", "相談員と話したい"} <= set(user.labels())
+
+
+def test_a_sticker_gets_a_kind_text_only_note(app, post_events, user):
+    from tests.support.events import event
+
+    post_events(
+        event(
+            "message",
+            user_id=user.user_id,
+            message={"type": "sticker", "id": "1", "packageId": "1", "stickerId": "1", "stickerResourceType": "STATIC"},
+        )
+    )
+    assert True  # the webhook answered 200; the reply is checked below through the driver
+    replies = user._send(
+        event(
+            "message", user_id=user.user_id, message={"type": "image", "id": "2", "contentProvider": {"type": "line"}}
+        )
+    )
+    assert "文字" in visible(replies)
+
+
+def test_menu_word_returns_to_the_menu_from_inside_a_path(user):
+    user.follows()
+    user.taps("ボランティアを始めたい")
+    assert "どなた" in visible(user.last)
+    user.says("最初に戻る")
+    assert "ボランティアを始めたい" in user.labels()
+
+
+def test_a_user_who_types_instead_of_tapping_gets_through_a_path(user):
+    user.follows()
+    user.taps("解散・継続の相談")
+    user.says("町内会です")
+    reply = visible(user.says("まだ迷ってます"))
+    assert "役に立ちましたか" in reply
+
+
+def test_a_digression_is_answered_and_offers_to_resume(user):
+    user.follows()
+    user.taps("協働・連携したい")
+    user.says("センターは何時まで開いてますか")
+    resume = [label for label in user.labels() if "続き" in label]
+    assert resume, user.labels()
+    user.taps(resume[0])
+    assert "どなたとの協働" in visible(user.last)
+
+
+def test_crisis_gets_resources_at_once_even_inside_a_path(user):
+    user.follows()
+    user.taps("団体・NPOをつくる")
+    text = visible(user.says("もう死にたい"))
+    assert "0120-279-338" in text and "110" in text
+
+
+def test_english_input_gets_english(user):
+    text = visible(user.says("Hello, I want to volunteer"))
+    assert any(word in text for word in ("Who would like", "Volunteer", "volunteer"))
+
+
+def test_easy_japanese_can_be_chosen(user):
+    user.says("やさしい日本語")
+    assert "やさしい" in visible(user.last)
+    user.taps("ボランティアを したい")
+    assert "だれが" in visible(user.last)

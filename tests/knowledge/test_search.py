@@ -1,0 +1,91 @@
+"""Retrieval on short, messy resident queries; validity dates are respected."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from knowledge.entries import Entry, entry_from_dict
+from knowledge.search import Glossary, KnowledgeIndex
+from knowledge.text import normalize
+
+GLOSSARY = Glossary([["解散", "たたむ", "たたみたい", "やめる"], ["ボランティア", "ぼら"], ["npo", "えぬぴーおー"]])
+
+
+def entry(id_: str, question: str, *paraphrases: str, **kwargs) -> Entry:
+    return Entry(
+        id=id_, topic=kwargs.pop("topic", "founding"), question=question, answer="…", paraphrases=paraphrases, **kwargs
+    )
+
+
+@pytest.fixture
+def index():
+    return KnowledgeIndex(
+        [
+            entry(
+                "v.start",
+                "ボランティアを始めたいです",
+                "ボランティアしたい",
+                "何か手伝いたい",
+                "ボランティア 何から",
+                topic="volunteer",
+            ),
+            entry(
+                "d.npo",
+                "NPO法人を解散するにはどうすればいいですか",
+                "NPO 解散 手続き",
+                "法人をたたみたい",
+                "解散したい",
+            ),
+            entry("f.members", "NPO法人をつくるには何人必要ですか", "NPO 何人", "設立 人数", "社員 何人いる"),
+        ],
+        GLOSSARY,
+    )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ぼらんてぃあ始めたい", "v.start"),
+        ("ボラ始めたい", "v.start"),
+        ("ＮＰＯ　たたみたい", "d.npo"),
+        ("解散 どうする", "d.npo"),
+        ("えぬぴーおー 何人いるの", "f.members"),
+    ],
+)
+def test_short_messy_queries_find_the_right_entry(index, text, expected):
+    assert index.search(text, date(2026, 11, 22))[0].entry.id == expected
+
+
+def test_unrelated_text_scores_low(index):
+    matches = index.search("粗大ごみの出し方を教えて", date(2026, 11, 22))
+    assert not matches or matches[0].score < 0.35
+
+
+def test_an_expired_entry_is_never_returned():
+    old = entry(
+        "c.day", "解散の相談日はいつ", "解散 相談日", "相談日 いつ", "解散の日程", valid_until=date(2026, 3, 26)
+    )
+    index = KnowledgeIndex([old], GLOSSARY)
+    assert index.search("解散の相談日", date(2026, 3, 26))[0].entry.id == "c.day"
+    assert index.search("解散の相談日", date(2026, 3, 27)) == []
+
+
+def test_an_entry_before_its_start_date_is_not_returned():
+    later = entry("c.new", "新しい講座", "講座 新しい", "新講座", "講座の案内", valid_from=date(2027, 4, 1))
+    assert KnowledgeIndex([later], GLOSSARY).search("新しい講座", date(2026, 11, 22)) == []
+
+
+def test_normalisation_folds_width_kana_case_and_symbols():
+    assert normalize("ＮＰＯ　ボランティア！") == normalize("npo ぼらんてぃあ")
+    assert normalize("センター、何時まで？😊") == "せんた何時まで"
+
+
+def test_malformed_content_is_rejected_with_a_clear_error():
+    with pytest.raises(ValueError, match="unknown booking type"):
+        entry_from_dict(
+            {"id": "x.y", "topic": "founding", "question": "q", "answer": "a", "follow_up": {"booking": "tomorrow"}}
+        )
+    with pytest.raises(ValueError, match="missing answer"):
+        entry_from_dict({"id": "x.z", "topic": "founding", "question": "q"})

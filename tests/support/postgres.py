@@ -1,0 +1,135 @@
+"""A throwaway local PostgreSQL cluster (initdb + pg_ctl in a temp dir) for tests and benchmarks.
+
+Use `pg_url` in a test for a fresh, migrated database (`postgresql+psycopg://…`); the cluster is started once
+per session and deleted afterwards. Without the binaries (PG_BIN, default /usr/lib/postgresql/15/bin) or
+psycopg, the tests that use it are skipped with the reason. As root, the server runs as the `postgres` user.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def missing_reason() -> str | None:
+    """Why a local cluster cannot be started here, or None."""
+    for tool in ("initdb", "pg_ctl"):
+        if not (PG_BIN / tool).exists():
+            return f"PostgreSQL binaries not found ({PG_BIN / tool}); set PG_BIN or install postgresql-15"
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root without runuser (PostgreSQL refuses to run as root)"
+    if os.geteuid() == 0:
+        try:
+            import pwd
+
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no `postgres` user to run the server"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A running throwaway cluster listening on 127.0.0.1:port, trust authentication."""
+
+    def __init__(self, durable: bool = False):
+        self.root = Path(tempfile.mkdtemp(prefix="madoguchi-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.durable = durable
+        self._as_postgres = os.geteuid() == 0
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+
+    def _run(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
+        subprocess.run([*prefix, *argv], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        """initdb and start the server."""
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o", options, "start"
+        )
+
+    def url(self, database: str = "postgres") -> str:
+        """SQLAlchemy URL of a database in this cluster."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str | None = None) -> str:
+        """Create an empty database; returns its URL."""
+        import psycopg
+
+        name = name or f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        """Stop the server and delete its files."""
+        try:
+            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_cluster(durable: bool = False) -> Iterator[Cluster]:
+    """Start a cluster for the duration of the block (raises RuntimeError when it cannot run here)."""
+    reason = missing_reason()
+    if reason:
+        raise RuntimeError(reason)
+    cluster = Cluster(durable)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def migrated_database(cluster: Cluster) -> str:
+    """A fresh database in the cluster, migrated to heads; returns its URL."""
+    from bot.migrate import upgrade
+
+    url = cluster.create_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One local PostgreSQL cluster for the test session (skipped with the reason when unavailable)."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL variant skipped: {reason}")
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """A fresh PostgreSQL database for this test, migrated to heads."""
+    return migrated_database(pg_cluster)
