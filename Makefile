@@ -9,6 +9,7 @@ PORT ?= 8000
 
 $(STAMP): pyproject.toml
 	bash .ci/install-system-deps
+	bash .ci/install-browser
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
