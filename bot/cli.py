@@ -62,11 +62,14 @@ def serve(bind: str, workers: int) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the scheduler (reminders, retries, expiry); run exactly one per deployment."""
+    """Run the scheduler (reminders, retries, expiry); extra workers wait as standbys and take over."""
+    import logging
+
     from bot.app import build_services
     from bot.scheduler import run_forever
 
-    run_forever(build_services(config_mod.from_env()))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    raise SystemExit(run_forever(build_services(config_mod.from_env())))
 
 
 @main.command()

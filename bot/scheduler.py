@@ -10,6 +10,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import jobs
 from bot.booking import jobs as booking_jobs
+from bot.handoff import jobs as handoff_jobs
+from bot.leader import Leadership
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -21,18 +23,31 @@ def build_scheduler(svc: Services) -> BackgroundScheduler:
     scheduler.add_job(
         jobs.resend_pending_outbox, "interval", seconds=15, args=[svc], id="outbox", max_instances=1, coalesce=True
     )
-    for job, seconds in booking_jobs.JOBS:
+    for job, seconds in (*booking_jobs.JOBS, *handoff_jobs.JOBS):
         scheduler.add_job(job, "interval", seconds=seconds, args=[svc], id=job.__name__, max_instances=1, coalesce=True)
     return scheduler
 
 
-def run_forever(svc: Services) -> None:
-    """Run the scheduler until SIGINT/SIGTERM."""
-    scheduler = build_scheduler(svc)
+def run_forever(svc: Services, check_seconds: float = 5.0) -> int:
+    """Wait for the leadership, then run the scheduler until SIGINT/SIGTERM or until the leadership is lost.
+
+    Returns the process exit code: 0 after a signal, 1 when the lock was lost (a supervisor restarts the
+    worker, which then waits as a standby).
+    """
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    leadership = Leadership(svc.engine)
+    if not leadership.wait(stop):
+        return 0
+    scheduler = build_scheduler(svc)
     scheduler.start()
     log.info("scheduler started with jobs: %s", [j.id for j in scheduler.get_jobs()])
-    stop.wait()
+    code = 0
+    while not stop.wait(check_seconds):
+        if not leadership.still_held():
+            code = 1
+            break
     scheduler.shutdown(wait=True)
+    leadership.release()
+    return code

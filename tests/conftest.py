@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 
@@ -10,22 +11,41 @@ import pytest
 from bot.app import create_app
 from bot.demo import prepare_database
 from tests.support.events import SECRET, TOKEN, body, sign
+from tests.support.postgres import pg_cluster, pg_url  # noqa: F401  (PostgreSQL fixtures for every package)
+
+TEST_DATABASE = os.environ.get("MADOGUCHI_TEST_DATABASE", "sqlite")
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    """One migrated database with the shipped knowledge base, copied for each test."""
+def template_db(tmp_path_factory, request):
+    """One migrated database with the shipped knowledge base, copied for each test.
+
+    With MADOGUCHI_TEST_DATABASE=postgresql (the second pass of `make test`) it is a template database in a
+    throwaway local PostgreSQL cluster; otherwise a SQLite file.
+    """
+    if TEST_DATABASE == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.create_database("template_madoguchi")
+        prepare_database(url)
+        return cluster
     path = tmp_path_factory.mktemp("template") / "template.db"
     prepare_database(f"sqlite:///{path}")
     return path
 
 
-@pytest.fixture
-def db_url(template_db, tmp_path):
-    """A fresh database for this test."""
-    target = tmp_path / "madoguchi.db"
+def copy_template(template_db, directory) -> str:
+    """URL of a fresh copy of the template database (a SQLite file in `directory`, or a PostgreSQL database)."""
+    if TEST_DATABASE == "postgresql":
+        return template_db.create_database(template="template_madoguchi")
+    target = directory / "madoguchi.db"
     shutil.copy(template_db, target)
     return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def db_url(template_db, tmp_path):
+    """A fresh database for this test (a copy of the template)."""
+    return copy_template(template_db, tmp_path)
 
 
 def free_port() -> int:

@@ -9,7 +9,6 @@ in test-artifacts/ (the editor with its preview, the dashboard) to look at.
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
 import uuid
 
@@ -21,6 +20,7 @@ from bot.app import create_app
 from bot.messages import visible_text
 from knowledge import editing
 from knowledge.models import FaqEntry
+from tests.conftest import copy_template
 from tests.support.admin import PASSWORD, create_user, login_as
 from tests.support.browser import missing_reason, save_screenshot
 from tests.support.events import SECRET, TOKEN
@@ -33,14 +33,13 @@ pytest.importorskip("bot.emulator", reason="the LINE emulator (bot/emulator) is 
 @pytest.fixture(scope="module")
 def live(template_db, tmp_path_factory):
     """The whole app (bot + emulator + admin) on a free loopback port, with its own database for this module."""
-    path = tmp_path_factory.mktemp("browser") / "madoguchi.db"
-    shutil.copy(template_db, path)
+    url = copy_template(template_db, tmp_path_factory.mktemp("browser"))
 
     def build(base: str):
         return create_app(
             {
                 "TESTING": True,
-                "DATABASE_URL": f"sqlite:///{path}",
+                "DATABASE_URL": url,
                 "LINE_CHANNEL_SECRET": SECRET,
                 "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
                 "LINE_API_BASE": f"{base}/emulator/line",

@@ -79,13 +79,14 @@ class Cluster:
         """SQLAlchemy URL of a database in this cluster."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str | None = None) -> str:
-        """Create an empty database; returns its URL."""
+    def create_database(self, name: str | None = None, template: str | None = None) -> str:
+        """Create a database, empty or copied from `template`; returns its URL."""
         import psycopg
 
         name = name or f"t_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{name}"')
+            c.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def stop(self) -> None:
@@ -123,6 +124,8 @@ def migrated_database(cluster: Cluster) -> str:
 def pg_cluster():
     """One local PostgreSQL cluster for the test session (skipped with the reason when unavailable)."""
     reason = missing_reason()
+    if reason and os.environ.get("MADOGUCHI_TEST_DATABASE") == "postgresql":
+        pytest.fail(f"the PostgreSQL pass cannot run: {reason}")
     if reason:
         pytest.skip(f"PostgreSQL variant skipped: {reason}")
     with postgres_cluster() as cluster:
