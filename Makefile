@@ -20,9 +20,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/madoguchi demo --port $(PORT)
 
+# Every test twice: on the embedded SQLite, then on a throwaway PostgreSQL 15 cluster on loopback.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+	MADOGUCHI_TEST_DATABASE=postgresql $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .

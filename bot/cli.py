@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 import click
@@ -57,7 +56,7 @@ def serve(bind: str, workers: int) -> None:
         raise click.ClickException("EMULATOR_ENABLED must not be set in production")
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     cmd = [gunicorn, "--bind", bind, "--workers", str(workers), "--access-logfile", "-", "bot.wsgi:app"]
-    raise SystemExit(subprocess.call(cmd))  # noqa: S603 (fixed argv)
+    os.execv(gunicorn, cmd)  # noqa: S606 (fixed argv): gunicorn replaces this process and gets signals directly
 
 
 @main.command()
