@@ -16,26 +16,38 @@ from bot.models import LineUser, Message, OutboxItem
 from knowledge.models import AnswerFeedback, FaqEntry, UnansweredQuestion
 
 DEMO_EMAIL = "admin@example.org"
+DEMO_COORDINATOR = "coordinator@example.org"
 PASSWORD_FILE = Path("var") / "demo-admin-password.txt"
+COORDINATOR_PASSWORD_FILE = Path("var") / "demo-coordinator-password.txt"
 DEMO_RESIDENT = "U" + "d" * 32
 
 
 def seed_demo_admin(session: Session, password_file: Path = PASSWORD_FILE) -> tuple[str, str]:
     """The demo admin's (email, password): created once, its password kept in ./var for the next runs."""
+    return seed_demo_account(session, DEMO_EMAIL, "admin", "デモ管理者", password_file)
+
+
+def seed_demo_coordinator(session: Session, password_file: Path = COORDINATOR_PASSWORD_FILE) -> tuple[str, str]:
+    """The demo coordinator's (email, password), for the hand-off console."""
+    return seed_demo_account(session, DEMO_COORDINATOR, "coordinator", "デモ コーディネーター", password_file)
+
+
+def seed_demo_account(session: Session, email: str, role: str, name: str, password_file: Path) -> tuple[str, str]:
+    """A demo login (email, password): created once, its password kept in `password_file` for the next runs."""
     password = password_file.read_text(encoding="utf-8").strip() if password_file.exists() else ""
     if len(password) < accounts.MIN_PASSWORD_LENGTH:
         password = secrets.token_urlsafe(12)
         password_file.parent.mkdir(parents=True, exist_ok=True)
         password_file.write_text(password + "\n", encoding="utf-8")
         os.chmod(password_file, 0o600)
-    user = accounts.find_user(session, DEMO_EMAIL)
+    user = accounts.find_user(session, email)
     if user is None:
-        accounts.create_user(session, DEMO_EMAIL, "admin", password, "デモ管理者")
-    elif not accounts.verify_password(user.password_hash, password) or not user.active or user.role != "admin":
+        accounts.create_user(session, email, role, password, name)
+    elif not accounts.verify_password(user.password_hash, password) or not user.active or user.role != role:
         accounts.set_password(user, password, utcnow())
-        user.active, user.role = True, "admin"
+        user.active, user.role = True, role
     session.flush()
-    return DEMO_EMAIL, password
+    return email, password
 
 
 DEMO_QUESTIONS = (

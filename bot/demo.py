@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from werkzeug.serving import run_simple
 
@@ -28,6 +29,25 @@ def prepare_database(url: str, revision: str = "heads") -> None:
             ensure_types(session)
     finally:
         engine.dispose()
+
+
+def seed_demo_data(svc, var: Path = Path("var")) -> list[tuple[str, str]]:
+    """Demo slots for the next 8 weeks, logins (passwords kept in `var`), a waiting hand-off and some activity.
+
+    Idempotent: a restarted demo keeps its data and prints the same logins.
+    """
+    from admin.demo import seed_demo_activity, seed_demo_admin, seed_demo_coordinator
+    from bot.handoff.demo import seed_demo as seed_demo_handoff
+
+    with unit_of_work(svc.session_factory) as session:
+        seed_demo(session, svc.context.today())
+        logins = [
+            seed_demo_admin(session, var / "demo-admin-password.txt"),
+            seed_demo_coordinator(session, var / "demo-coordinator-password.txt"),
+        ]
+        seed_demo_handoff(session, svc.context.clock())
+        seed_demo_activity(session, svc.context.today())
+    return logins
 
 
 def demo_env(host: str, port: int) -> dict[str, str]:
@@ -55,8 +75,7 @@ def run_demo(host: str, port: int) -> None:
     os.environ.update(env)
     app = create_app()
     svc = app.extensions["madoguchi"]
-    with unit_of_work(svc.session_factory) as session:
-        seed_demo(session, svc.context.today())
+    logins = seed_demo_data(svc)
     worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env)  # noqa: S603
     base = f"http://{host}:{port}"
     print(
@@ -64,6 +83,8 @@ def run_demo(host: str, port: int) -> None:
 madoguchi demo is running (database: {env["DATABASE_URL"]})
   LINE chat simulator : {base}/emulator/
   Admin               : {base}/admin/
+    admin       {logins[0][0]} / {logins[0][1]}
+    coordinator {logins[1][0]} / {logins[1][1]}  (one resident is waiting in the console)
   Webhook             : {base}/callback
 Press Ctrl-C to stop.
 """,
