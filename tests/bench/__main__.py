@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures (`make bench`)."""
 
-from tests.bench import booking, retrieval
+from tests.bench import admin, booking, retrieval
 
 if __name__ == "__main__":
     print("== retrieval (one core, synthetic entries; naive = rapidfuzz WRatio over all paraphrases)")
@@ -8,4 +8,7 @@ if __name__ == "__main__":
         print(line)
     print("\n== booking (1,000 slots and 10,000 bookings in the database)")
     for line in booking.run():
+        print(line)
+    print("\n== admin pages (render time through the test client)")
+    for line in admin.run():
         print(line)
