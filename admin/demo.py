@@ -95,7 +95,7 @@ def seed_demo_activity(session: Session, today: date, days: int = 28) -> int:
                 OutboxItem(
                     user_id=user.id,
                     line_user_id=user.line_user_id,
-                    messages=[],
+                    messages=[{"type": "text", "text": "ご予約は明日です。"}],
                     via="push",
                     status="sent",
                     retry_key=secrets.token_hex(16),

@@ -69,8 +69,27 @@ def app(db_url):
         }
     )
     yield app
-    app.extensions["madoguchi"].sender.shutdown()
-    app.extensions["madoguchi"].engine.dispose()
+    svc = app.extensions["madoguchi"]
+    svc.sender.shutdown()
+    try:
+        assert_every_queued_message_is_valid(svc.session_factory)
+    finally:
+        svc.engine.dispose()
+
+
+def assert_every_queued_message_is_valid(session_factory) -> None:
+    """Fail the test if the bot queued any message LINE would reject (spec schema + documented limits)."""
+    from sqlalchemy import select
+
+    from bot.emulator import limits, schema
+    from bot.models import OutboxItem
+
+    with session_factory() as session:
+        for item in session.scalars(select(OutboxItem)):
+            request = {"messages": item.messages}
+            problems = schema.errors("messaging-api.yml", "ValidateMessageRequest", request)
+            problems += limits.check_messages(item.messages, ["messages"])
+            assert not problems, f"the bot queued an invalid LINE message: {problems} in {item.messages}"
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def seed(session) -> LineUser:
             OutboxItem(
                 user_id=user.id,
                 line_user_id=user.line_user_id,
-                messages=[],
+                messages=[{"type": "text", "text": "ご予約は明日です。"}],
                 via="push",
                 status="sent",
                 retry_key=uuid.uuid4().hex,

@@ -98,7 +98,7 @@ def test_the_budget_warns_at_eighty_percent(console, factory):
                 OutboxItem(
                     user_id=c.user_id,
                     line_user_id="U",
-                    messages=[],
+                    messages=[{"type": "text", "text": "ご予約は明日です。"}],
                     retry_key=f"k{i}",
                     status="sent",
                     via="push",
