@@ -35,6 +35,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "admin.insights": (STAFF, STAFF),
     "admin.users": (ADMIN, ADMIN),
     "admin.settings": (ADMIN, ADMIN),
+    "admin.residents": (ADMIN, ADMIN),  # residents' personal data: export and erasure
     "admin.booking_admin": (STAFF | {"coordinator"}, STAFF),  # coordinators read bookings only
     "admin.console": (ALL, ALL),
 }
@@ -128,9 +129,9 @@ def home():
 
 
 def _register_children() -> None:
-    from admin import faq, insights, kb, settings, unanswered, users
+    from admin import faq, insights, kb, residents, settings, unanswered, users
 
-    for module in (auth, faq, kb, unanswered, insights, users, settings):
+    for module in (auth, faq, kb, unanswered, insights, users, residents, settings):
         bp.register_blueprint(module.bp)
     for name in OPTIONAL_CHILDREN:
         if importlib.util.find_spec(name) is not None:

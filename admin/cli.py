@@ -1,4 +1,5 @@
-"""`madoguchi user …`: add staff accounts, change passwords, list accounts (for the first admin, and recovery)."""
+"""`madoguchi user …`: add staff accounts, change passwords, list accounts (for the first admin, and recovery);
+`export` and `forget` act on residents' data instead (bot/privacy/cli.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from admin import accounts
 from admin.models import ROLE_JA, ROLES, AdminUser
 from bot import config as config_mod
 from bot.db import make_engine, make_session_factory, unit_of_work, utcnow
+from bot.privacy.cli import export_command, forget_command
 
 
 def _factory():
@@ -18,7 +20,11 @@ def _factory():
 
 @click.group()
 def user() -> None:
-    """Admin accounts (run `madoguchi db upgrade` first)."""
+    """Admin accounts (add, passwd, list) and residents' data (export, forget); run `madoguchi db upgrade` first."""
+
+
+user.add_command(export_command)
+user.add_command(forget_command)
 
 
 @user.command("add")

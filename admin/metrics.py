@@ -154,6 +154,7 @@ def unanswered_themes(session: Session, period: Period, limit: int = 10) -> list
     rows = session.scalars(
         select(UnansweredQuestion)
         .where(UnansweredQuestion.created_at >= lo, UnansweredQuestion.created_at < hi)
+        .where(UnansweredQuestion.text != "")  # cleared by the retention job or an erasure
         .order_by(UnansweredQuestion.created_at.desc())
         .limit(2000)
     )

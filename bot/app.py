@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from bot import config as config_mod
+from bot import texts
 from bot.centre import load_profile
 from bot.context import BotContext
 from bot.db import make_engine, make_session_factory
 from bot.line_gateway import LineGateway
+from bot.privacy.logs import install_log_masking
 from bot.sender import Sender
 from bot.services import Services
 from knowledge.store import IndexCache
@@ -28,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(
         level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_log_masking()
     app.extensions["madoguchi"] = build_services(app.config)
     _register_blueprints(app)
     return app
@@ -35,12 +38,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 def build_services(config: dict, engine=None) -> Services:
     """Services for a config mapping (also used by the worker and CLI without Flask)."""
+    texts.configure(config.get("PUBLIC_BASE_URL") or config_mod.PUBLIC_BASE_URL_DEFAULT)
     engine = engine or make_engine(config["DATABASE_URL"])
     factory = make_session_factory(engine)
     context = BotContext(
         profile=load_profile(config.get("CENTRE_PROFILE")),
         knowledge=IndexCache.with_shipped_glossary(),
         tz=ZoneInfo(config.get("TIMEZONE", "Asia/Tokyo")),
+        retention_days=config_mod.retention_days(config.get("RETENTION_DAYS")),
     )
     gateway = LineGateway(config["LINE_API_BASE"], config["LINE_CHANNEL_ACCESS_TOKEN"])
     sender = Sender(factory, gateway, asynchronous=config.get("SEND_ASYNC", True))
@@ -50,10 +55,12 @@ def build_services(config: dict, engine=None) -> Services:
 def _register_blueprints(app: Flask) -> None:
     from admin import bp as admin_bp
     from bot.booking.ical_views import bp as ical_bp
+    from bot.privacy.page import bp as privacy_bp
     from bot.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(ical_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(admin_bp)
     if app.config.get("EMULATOR_ENABLED"):
         from bot import emulator

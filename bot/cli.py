@@ -1,4 +1,4 @@
-"""The `madoguchi` command: demo, serve, worker, ask, eval and database management."""
+"""The `madoguchi` command: demo, serve, worker, ask, eval, database management and `user` (admin/cli.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,31 @@ import click
 from bot import config as config_mod
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose `lazy` subcommands ("name": "module:attribute") are imported only when used."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            import importlib
+
+            module, attribute = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, lazy={"user": "admin.cli:user"})
 def main() -> None:
     """madoguchi: the LINE front desk of a civic-activity support centre."""
+    from bot.privacy.logs import install_log_masking
+
+    install_log_masking()  # phone numbers, e-mail addresses and LINE ids never reach a log in clear
 
 
 @main.group()
@@ -54,6 +76,8 @@ def serve(bind: str, workers: int) -> None:
         raise click.ClickException(f"missing settings: {', '.join(missing)} (see .env.example)")
     if config["EMULATOR_ENABLED"]:
         raise click.ClickException("EMULATOR_ENABLED must not be set in production")
+    if config["PUBLIC_BASE_URL"] == config_mod.PUBLIC_BASE_URL_DEFAULT:
+        click.echo("warning: PUBLIC_BASE_URL is not set; the follow greeting links the demo address", err=True)
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     cmd = [gunicorn, "--bind", bind, "--workers", str(workers), "--access-logfile", "-", "bot.wsgi:app"]
     os.execv(gunicorn, cmd)  # noqa: S606 (fixed argv): gunicorn replaces this process and gets signals directly
@@ -65,9 +89,11 @@ def worker() -> None:
     import logging
 
     from bot.app import build_services
+    from bot.privacy.logs import install_log_masking
     from bot.scheduler import run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    install_log_masking()
     raise SystemExit(run_forever(build_services(config_mod.from_env())))
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 LINE_API_DEFAULT = "https://api.line.me"
 LINE_DATA_API_DEFAULT = "https://api-data.line.me"
 TIMEZONE = "Asia/Tokyo"
+PUBLIC_BASE_URL_DEFAULT = "http://127.0.0.1:8000"  # the demo; production sets the public https address
+RETENTION_DAYS_DEFAULT = 365
 
 
 def default_database_url(root: Path | None = None) -> str:
@@ -34,7 +36,20 @@ def from_env(env: dict[str, str] | None = None) -> dict:
         "EMULATOR_WEBHOOK_URL": env.get("EMULATOR_WEBHOOK_URL") or None,
         "SEND_ASYNC": env.get("SEND_ASYNC", "1") == "1",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or PUBLIC_BASE_URL_DEFAULT).rstrip("/"),
+        "RETENTION_DAYS": retention_days(env.get("RETENTION_DAYS")),
     }
+
+
+def retention_days(value: str | int | None) -> int:
+    """Days transcripts are kept before the retention job anonymises them (at least 1; default 365)."""
+    try:
+        days = int(value) if value not in (None, "") else RETENTION_DAYS_DEFAULT
+    except ValueError as exc:
+        raise ValueError(f"RETENTION_DAYS must be a whole number of days, not {value!r}") from exc
+    if days < 1:
+        raise ValueError("RETENTION_DAYS must be at least 1")
+    return days
 
 
 def missing_production_secrets(config: dict) -> list[str]:

@@ -20,6 +20,7 @@ class BotContext:
     knowledge: IndexCache
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Tokyo"))
     clock: Callable[[], datetime] = utcnow
+    retention_days: int = 365  # transcripts older than this are anonymised (RETENTION_DAYS)
 
     def now(self) -> datetime:
         """Current time in the centre's timezone."""

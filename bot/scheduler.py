@@ -12,6 +12,7 @@ from bot import jobs
 from bot.booking import jobs as booking_jobs
 from bot.handoff import jobs as handoff_jobs
 from bot.leader import Leadership
+from bot.privacy import jobs as privacy_jobs
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def build_scheduler(svc: Services) -> BackgroundScheduler:
     scheduler.add_job(
         jobs.resend_pending_outbox, "interval", seconds=15, args=[svc], id="outbox", max_instances=1, coalesce=True
     )
-    for job, seconds in (*booking_jobs.JOBS, *handoff_jobs.JOBS):
+    for job, seconds in (*booking_jobs.JOBS, *handoff_jobs.JOBS, *privacy_jobs.JOBS):
         scheduler.add_job(job, "interval", seconds=seconds, args=[svc], id=job.__name__, max_instances=1, coalesce=True)
     return scheduler
 

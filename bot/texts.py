@@ -24,9 +24,18 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
     },
     "privacy.line": {
-        "ja": "※いただいたメッセージは、ご相談への対応と改善のために記録し、センターの職員が確認することがあります。",
-        "easy": "※メッセージは そうだんの ために きろくします。センターの 人が 見る ことが あります。",
-        "en": "Note: we keep your messages to answer you and improve this service; centre staff may read them.",
+        "ja": (
+            "※いただいたメッセージは、ご相談への対応と改善のために記録し、センターの職員が確認することがあります。"
+            "記録する内容・保存期間・削除のお申し出の方法はこちら：\n{privacy_url}"
+        ),
+        "easy": (
+            "※メッセージは そうだんの ために きろくします。センターの 人が 見る ことが あります。"
+            "くわしくは ここを 見てください：\n{privacy_url}"
+        ),
+        "en": (
+            "Note: we keep your messages to answer you and improve this service; centre staff may read them. "
+            "What we keep, for how long, and how to ask us to delete it (in Japanese):\n{privacy_url}"
+        ),
     },
     "menu.prompt": {
         "ja": "ご用件を選ぶか、ご相談を短い文で送ってください。",
@@ -154,8 +163,19 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# Placeholders every text may use, filled from the settings by `configure` (the app factory, the worker).
+PUBLIC_VALUES: dict[str, str] = {"privacy_url": "http://127.0.0.1:8000/privacy"}
+
+
+def configure(public_base_url: str) -> None:
+    """Point {privacy_url} at this deployment's public address (PUBLIC_BASE_URL)."""
+    PUBLIC_VALUES["privacy_url"] = public_base_url.rstrip("/") + "/privacy"
+
+
 def t(key: str, lang: str = "ja", **values: str) -> str:
     """The string for `key` in `lang` (falling back to Japanese), with {placeholders} filled."""
     variants = TEXTS[key]
     template = variants.get(lang) or variants["ja"]
-    return template.format(**values) if values else template
+    if values or any("{" + name + "}" in template for name in PUBLIC_VALUES):
+        return template.format(**{**PUBLIC_VALUES, **values})
+    return template
