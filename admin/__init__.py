@@ -38,9 +38,10 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "admin.residents": (ADMIN, ADMIN),  # residents' personal data: export and erasure
     "admin.booking_admin": (STAFF | {"coordinator"}, STAFF),  # coordinators read bookings only
     "admin.console": (ALL, ALL),
+    "admin.outbox": (ADMIN, ADMIN),  # undeliverable messages: contents of residents' chats
 }
 PUBLIC_ENDPOINTS = frozenset({"admin.auth.login", "admin.static"})
-OPTIONAL_CHILDREN = ("admin.booking_views", "admin.console")  # other issues' screens, registered when present
+OPTIONAL_CHILDREN = ("admin.booking_views", "admin.console", "admin.outbox")  # registered when present
 OPTIONAL_BLUEPRINTS = frozenset({"admin.booking_admin", "admin.console"})
 
 

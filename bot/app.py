@@ -14,6 +14,7 @@ from bot.centre import load_profile
 from bot.context import BotContext
 from bot.db import make_engine, make_session_factory
 from bot.line_gateway import LineGateway
+from bot.outbox_policy import RetryPolicy
 from bot.privacy.logs import install_log_masking
 from bot.sender import Sender
 from bot.services import Services
@@ -47,9 +48,15 @@ def build_services(config: dict, engine=None) -> Services:
         tz=ZoneInfo(config.get("TIMEZONE", "Asia/Tokyo")),
         retention_days=config_mod.retention_days(config.get("RETENTION_DAYS")),
     )
-    gateway = LineGateway(config["LINE_API_BASE"], config["LINE_CHANNEL_ACCESS_TOKEN"])
-    sender = Sender(factory, gateway, asynchronous=config.get("SEND_ASYNC", True))
-    return Services(engine, factory, context, gateway, sender)
+    gateway = LineGateway(
+        config["LINE_API_BASE"],
+        config["LINE_CHANNEL_ACCESS_TOKEN"],
+        timeout=float(config.get("LINE_API_TIMEOUT") or 10),
+        max_per_second=float(config.get("LINE_MAX_REQUESTS_PER_SECOND") or 1000),
+    )
+    policy = RetryPolicy.from_config(config)
+    sender = Sender(factory, gateway, asynchronous=config.get("SEND_ASYNC", True), policy=policy)
+    return Services(engine, factory, context, gateway, sender, policy)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -8,6 +8,17 @@ from pathlib import Path
 LINE_API_DEFAULT = "https://api.line.me"
 LINE_DATA_API_DEFAULT = "https://api-data.line.me"
 TIMEZONE = "Asia/Tokyo"
+SENDING_KEYS = (  # optional tuning of sending (bot/outbox_policy.py, bot/line_gateway.py)
+    "LINE_API_TIMEOUT",
+    "LINE_MAX_REQUESTS_PER_SECOND",
+    "OUTBOX_MAX_ATTEMPTS",
+    "OUTBOX_BACKOFF_SECONDS",
+    "OUTBOX_BACKOFF_MAX_SECONDS",
+    "OUTBOX_CLAIM_SECONDS",
+    "OUTBOX_SWEEP_GRACE_SECONDS",
+    "OUTBOX_MAX_INLINE_PAUSE_SECONDS",
+    "OUTBOX_INLINE_RETRY_SECONDS",
+)
 PUBLIC_BASE_URL_DEFAULT = "http://127.0.0.1:8000"  # the demo; production sets the public https address
 RETENTION_DAYS_DEFAULT = 365
 
@@ -36,6 +47,7 @@ def from_env(env: dict[str, str] | None = None) -> dict:
         "EMULATOR_WEBHOOK_URL": env.get("EMULATOR_WEBHOOK_URL") or None,
         "SEND_ASYNC": env.get("SEND_ASYNC", "1") == "1",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        **{key: env[key] for key in SENDING_KEYS if env.get(key)},
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or PUBLIC_BASE_URL_DEFAULT).rstrip("/"),
         "RETENTION_DAYS": retention_days(env.get("RETENTION_DAYS")),
     }

@@ -9,7 +9,8 @@ from bot.services import Services
 
 def resend_pending_outbox(svc: Services) -> int:
     """Send outbox items left pending (LINE was down, or a process died between commit and send)."""
+    policy = getattr(svc, "outbox_policy", None)
     with unit_of_work(svc.session_factory) as session:
-        ids = pending_ids(session)
-    deliver(svc.session_factory, svc.gateway, ids)
+        ids = pending_ids(session, policy)
+    deliver(svc.session_factory, svc.gateway, ids, policy)
     return len(ids)

@@ -73,12 +73,15 @@ class OutboxItem(Base):
     reply_token_at: Mapped[datetime | None]
     messages: Mapped[list] = mapped_column(JSON)
     retry_key: Mapped[str] = mapped_column(String(36), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sending | sent | dead
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dead
     via: Mapped[str | None] = mapped_column(String(8))  # reply | push
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # start of the latest attempt
+    claimed_until: Mapped[datetime | None]  # lease: nobody else sends the item before then
+    next_attempt_at: Mapped[datetime | None]  # backoff after a failed attempt
+    reply_unsettled: Mapped[int] = mapped_column(default=0)  # reply attempts whose outcome is unknown
     sent_at: Mapped[datetime | None]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy.engine import Engine
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import BotContext
 from bot.line_gateway import LineGateway
+from bot.outbox_policy import RetryPolicy
 from bot.sender import Sender
 
 
@@ -22,6 +23,7 @@ class Services:
     context: BotContext
     gateway: LineGateway
     sender: Sender
+    outbox_policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 def services() -> Services:

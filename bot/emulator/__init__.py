@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template
 
-from bot.emulator import api, api_messages, api_richmenu, users  # noqa: F401 (the api_* modules add routes)
+from bot.emulator import api, api_messages, api_richmenu, faults, users  # noqa: F401 (api_*, faults add routes)
 from bot.emulator.store import EmulatorStore
 
 __all__ = ["EmulatorStore", "bp", "init_app", "store_for"]

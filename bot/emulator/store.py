@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.emulator.fault_plan import FaultPlan
+
 
 def now_iso() -> str:
     """The current time as ISO 8601 (UTC, milliseconds)."""
@@ -85,6 +87,7 @@ class EmulatorStore:
             self.rich_menus: dict[str, RichMenu] = {}
             self.default_rich_menu: str | None = None
             self.consumption = 0
+            self.faults = FaultPlan()
             self.changed.notify_all()
 
     def user(self, user_id: str) -> EmulatedUser:
@@ -167,7 +170,7 @@ class EmulatorStore:
             for user_id in to:
                 self.user(user_id)
                 sent = self._append(user_id, via, messages)
-            self.consumption += len(to) * len(messages)
+            self.consumption += len(to)  # LINE counts requests × recipients, not message bubbles
             delivery = Delivery(sent, request_id)
             if retry_key:
                 self.retry_keys[retry_key] = delivery
