@@ -93,16 +93,37 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     if is_locked(user, now):
         return SignIn(None, "locked")
     if not verify_password(user.password_hash, password):
-        user.failed_attempts += 1
-        if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_attempts = 0
-            return SignIn(None, "locked")
-        return SignIn(None, "bad_credentials")
+        return SignIn(None, "locked" if register_failure(user, now) else "bad_credentials")
     user.failed_attempts, user.locked_until, user.last_login_at = 0, None, now
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return SignIn(user)
+
+
+def register_failure(user: AdminUser, now: datetime) -> bool:
+    """Count a wrong password (at sign-in or when changing it); True when this one locked the account."""
+    user.failed_attempts += 1
+    if user.failed_attempts < MAX_FAILED_ATTEMPTS:
+        return False
+    user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+    user.failed_attempts = 0
+    return True
+
+
+def logout_target(session_id: str) -> str:
+    """The audit target of a sign-out: the signed-out session, which load_user then refuses."""
+    return f"session {session_id}"
+
+
+def session_signed_out(session: Session, user_id: int, session_id: str, since: datetime) -> bool:
+    """Whether this sign-in session has been signed out (a copy of its cookie must not work afterwards)."""
+    query = select(AuditLog.id).where(
+        AuditLog.created_at >= since,  # the indexed column: only entries since the sign-in are read
+        AuditLog.action == "logout",
+        AuditLog.actor_id == user_id,
+        AuditLog.target == logout_target(session_id),
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
@@ -12,7 +14,8 @@ from bot.db import unit_of_work, utcnow
 from bot.services import services
 
 bp = Blueprint("auth", __name__)
-SESSION_KEYS = ("admin_uid", "admin_stamp")
+SESSION_KEYS = ("admin_uid", "admin_stamp", "admin_sid", "admin_since")
+LOCKED_TEXT = "ログインに失敗が続いたため、しばらくロックしています。15分ほどしてからお試しください。"
 
 
 def current_admin() -> AdminUser | None:
@@ -27,14 +30,17 @@ def audit(db, action: str, target: str | None = None, detail: dict | None = None
 
 
 def load_user() -> AdminUser | None:
-    """The user named by the session cookie, if still active and the password has not changed since."""
-    uid = session.get("admin_uid")
-    if not isinstance(uid, int):
+    """The user named by the session cookie, if still active, the password unchanged and not signed out since."""
+    uid, sid, since = session.get("admin_uid"), session.get("admin_sid"), session.get("admin_since")
+    if not isinstance(uid, int) or not isinstance(sid, str) or not isinstance(since, int):
         return None
     with services().session_factory() as db:
         user = db.get(AdminUser, uid)
-    if user is None or not user.active or session.get("admin_stamp") != accounts.session_stamp(user):
-        return None
+        if user is None or not user.active or session.get("admin_stamp") != accounts.session_stamp(user):
+            return None
+        signed_in_at = datetime.fromtimestamp(since, UTC) - timedelta(minutes=5)  # other workers' clocks
+        if accounts.session_signed_out(db, uid, sid, signed_in_at):
+            return None
     return user
 
 
@@ -43,6 +49,8 @@ def _start_session(user: AdminUser) -> None:
     session.permanent = True
     session["admin_uid"] = user.id
     session["admin_stamp"] = accounts.session_stamp(user)
+    session["admin_sid"] = secrets.token_urlsafe(16)  # names this sign-in, so signing out can end it for good
+    session["admin_since"] = int(utcnow().timestamp())
 
 
 def safe_next(target: str | None) -> str:
@@ -68,11 +76,7 @@ def login():
         action = "login" if result.user else f"login_failed:{result.reason}"
         accounts.record(db, result.user, action, target=email[:200], ip=request.remote_addr)
     if result.user is None:
-        message = (
-            "ログインに失敗が続いたため、しばらくロックしています。15分ほどしてからお試しください。"
-            if result.reason == "locked"
-            else "メールアドレスまたはパスワードが違います。"
-        )
+        message = LOCKED_TEXT if result.reason == "locked" else "メールアドレスまたはパスワードが違います。"
         flash(message, "error")
         return render_template("admin/login.html", next=request.form.get("next", ""), email=email), 401
     _start_session(result.user)
@@ -83,7 +87,7 @@ def login():
 def logout():
     """Sign out (a POST with the CSRF token, so other sites cannot sign staff out)."""
     with unit_of_work(services().session_factory) as db:
-        audit(db, "logout")
+        audit(db, "logout", accounts.logout_target(session.get("admin_sid", "")))
     session.clear()
     flash("ログアウトしました。", "info")
     return redirect(url_for("admin.auth.login"))
@@ -97,7 +101,17 @@ def password():
     form = request.form
     with unit_of_work(services().session_factory) as db:
         user = db.get(AdminUser, current_admin().id)
+        now = utcnow()
+        if accounts.is_locked(user, now):
+            flash(LOCKED_TEXT, "error")
+            return render_template("admin/password.html"), 400
         if not accounts.verify_password(user.password_hash, form.get("current", "")):
+            locked = accounts.register_failure(user, now)  # guessing here counts like guessing at sign-in
+            audit(db, "password_change_failed", user.email, {"locked": locked})
+            if locked:  # whoever is guessing in this browser is signed out, too
+                session.clear()
+                flash(LOCKED_TEXT, "error")
+                return redirect(url_for("admin.auth.login"))
             flash("現在のパスワードが違います。", "error")
             return render_template("admin/password.html"), 400
         if form.get("new", "") != form.get("confirm", ""):

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
+from admin.auth import safe_next
 from bot.booking import service
 from bot.booking.errors import BookingError
 from bot.booking.models import ConsultationType
@@ -188,7 +189,8 @@ def mark(booking_id: int):
     except BookingError as exc:
         flash(exc.text, "error")
     svc.sender.submit(outbox_ids)
-    return redirect(request.form.get("back") or url_for(".bookings"))
+    back = request.form.get("back")
+    return redirect(safe_next(back) if back else url_for(".bookings"))  # only back into the admin
 
 
 @bp.get("/types")

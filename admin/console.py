@@ -181,13 +181,28 @@ def conversation_state(handoff_id: int):
         return jsonify(**status, **_fragment("console/_transcript.html", context))
 
 
-def _act(handoff_id: int, action, done: str):
-    """Run one console action in a transaction, send its messages after commit, answer JSON or redirect."""
+NOT_YOURS = "ほかの担当者が対応中です。この相談を操作するには、先に「引き継ぐ」を押してください。"
+
+
+def _require_owner(session, handoff_id: int, admin_id: int) -> None:
+    """Refuse acting on a hand-off assigned to someone else (taking it over is the explicit way to do that)."""
+    handoff, _conversation = service.lock(session, handoff_id)
+    if handoff.status == "assigned" and handoff.assigned_to not in (None, admin_id):
+        raise HandoffError(NOT_YOURS)
+
+
+def _act(handoff_id: int, action, done: str, owner_only: bool = True):
+    """Run one console action in a transaction, send its messages after commit, answer JSON or redirect.
+
+    Unless `owner_only` is False (taking, notes), the hand-off must be waiting or assigned to the current user.
+    """
     svc = services()
     ids: list[int] = []
     error = None
     try:
         with unit_of_work(svc.session_factory) as session:
+            if owner_only:
+                _require_owner(session, handoff_id, me().id)
             result = action(session, svc.context, me().id, svc.context.clock())
             ids = result if isinstance(result, list) else []
     except HandoffError as exc:
@@ -203,7 +218,12 @@ def _act(handoff_id: int, action, done: str):
 def take(handoff_id: int):
     """Take the hand-off (or take it over from another coordinator)."""
     over = request.form.get("take_over") == "1"
-    return _act(handoff_id, lambda s, c, a, now: service.assign(s, handoff_id, a, now, over), "担当にしました。")
+    return _act(
+        handoff_id,
+        lambda s, c, a, now: service.assign(s, handoff_id, a, now, over),
+        "担当にしました。",
+        owner_only=False,
+    )
 
 
 @bp.post("/c/<int:handoff_id>/reply")
@@ -264,4 +284,9 @@ def add_note(handoff_id: int):
     text = request.form.get("text", "")[:5000]
     user = me()
     author = getattr(user, "name", None) or getattr(user, "email", None)
-    return _act(handoff_id, lambda s, c, a, now: service.add_note(s, handoff_id, a, author, text), "メモを残しました。")
+    return _act(
+        handoff_id,
+        lambda s, c, a, now: service.add_note(s, handoff_id, a, author, text),
+        "メモを残しました。",
+        owner_only=False,
+    )

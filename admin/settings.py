@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin.auth import audit
+from bot import throttle
 from bot.db import unit_of_work
 from bot.models import Setting
 from bot.services import services
@@ -35,6 +36,21 @@ KNOWN = {
         "月間プッシュ送信の上限（通）",
         200,
         hint="LINE公式アカウントの料金プランで無料で送れる通数（コミュニケーションプランは200通）。",
+    ),
+    throttle.MAX_MESSAGES_KEY: Known(
+        throttle.MAX_MESSAGES_KEY,
+        "連続メッセージの上限（通）",
+        throttle.DEFAULT_MAX_MESSAGES,
+        maximum=1000,
+        hint="1人の利用者から下の秒数のあいだにこれより多く届くと、一度だけ「少し時間をおいて」と返し、"
+        "その後はしばらく返信しません（メッセージは記録されます）。0で制限しません。",
+    ),
+    throttle.WINDOW_SECONDS_KEY: Known(
+        throttle.WINDOW_SECONDS_KEY,
+        "連続メッセージを数える時間（秒）",
+        throttle.DEFAULT_WINDOW_SECONDS,
+        minimum=1,
+        maximum=3600,
     ),
 }
 
@@ -72,7 +88,10 @@ def save():
     """Save the known settings (checked against their range) and edited JSON values."""
     changes, errors = {}, []
     for key, known in KNOWN.items():
-        raw = request.form.get(key, "").strip()
+        raw = request.form.get(key)
+        if raw is None:  # not in the form: left as it is
+            continue
+        raw = raw.strip()
         if not raw.isdigit() or not known.minimum <= int(raw) <= known.maximum:
             errors.append(f"{known.label}: {known.minimum}〜{known.maximum}の整数で入力してください。")
             continue

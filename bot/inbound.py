@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 from linebot.v3.webhooks import (
@@ -40,7 +40,10 @@ class Inbound:
 
 
 def parse_event(raw: dict) -> Inbound | None:
-    """Parse one raw event with the SDK; types the SDK does not know become kind "other" (or "media")."""
+    """Parse one raw event with the SDK; what the SDK cannot read becomes "other" (a message: "text" or "media").
+
+    Stored strings are made storable everywhere (`clean_text`) and cut to their column's length.
+    """
     if not isinstance(raw, dict) or not isinstance(raw.get("webhookEventId"), str) or not raw["webhookEventId"]:
         log.warning("webhook event without webhookEventId ignored")
         return None
@@ -64,7 +67,7 @@ def parse_event(raw: dict) -> Inbound | None:
         "is_redelivery": bool(getattr(delivery, "is_redelivery", False)),
         "standby": getattr(mode, "value", mode) == "standby",
     }
-    return Inbound(kind=_kind(event), **base, **_content(event))
+    return _sanitised(Inbound(kind=_kind(event), **base, **_content(event)))
 
 
 def _from_raw(raw: dict) -> Inbound:
@@ -72,17 +75,64 @@ def _from_raw(raw: dict) -> Inbound:
     delivery = raw.get("deliveryContext") if isinstance(raw.get("deliveryContext"), dict) else {}
     user_id = source.get("userId") if isinstance(source.get("userId"), str) else None
     token = raw.get("replyToken") if isinstance(raw.get("replyToken"), str) else None
-    return Inbound(
-        kind="media" if raw.get("type") == "message" and user_id else "other",
-        webhook_event_id=raw["webhookEventId"][:64],
-        event_type=str(raw.get("type", "unknown"))[:40],
-        user_id=user_id[:64] if user_id else None,
-        source_type=str(source.get("type") or "unknown")[:20],
-        reply_token=token,
-        timestamp=_timestamp(raw.get("timestamp")),
-        is_redelivery=delivery.get("isRedelivery") is True,
-        standby=raw.get("mode") == "standby",
+    message = raw.get("message") if raw.get("type") == "message" and isinstance(raw.get("message"), dict) else {}
+    text = message.get("text") if message.get("type") == "text" else None
+    content = {"message_type": "text", "text": text} if isinstance(text, str) else {}  # a text is never lost
+    if isinstance(message.get("id"), str):
+        content["message_id"] = message["id"]
+    kind = "text" if content.get("text") is not None else "media"
+    return _sanitised(
+        Inbound(
+            kind=kind if raw.get("type") == "message" and user_id else "other",
+            webhook_event_id=raw["webhookEventId"][:64],
+            event_type=str(raw.get("type", "unknown"))[:40],
+            user_id=user_id[:64] if user_id else None,
+            source_type=str(source.get("type") or "unknown")[:20],
+            reply_token=token,
+            timestamp=_timestamp(raw.get("timestamp")),
+            is_redelivery=delivery.get("isRedelivery") is True,
+            standby=raw.get("mode") == "standby",
+            **content,
+        )
     )
+
+
+# The longest value each stored field's column takes (ids from LINE are far shorter; anything longer is not LINE's).
+MAX_LENGTHS = {
+    "webhook_event_id": 64,
+    "event_type": 40,
+    "user_id": 64,
+    "source_type": 20,
+    "reply_token": 128,
+    "message_type": 20,
+    "message_id": 64,
+}
+
+
+def clean_text(value: str) -> str:
+    """Text every database stores: NUL and lone surrogates (possible through JSON escapes) become U+FFFD."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def _sanitised(inbound: Inbound) -> Inbound:
+    changes: dict = {}
+    for f in fields(inbound):
+        value = getattr(inbound, f.name)
+        if isinstance(value, str):
+            value = clean_text(value)[: MAX_LENGTHS.get(f.name)]
+            if value != getattr(inbound, f.name):
+                changes[f.name] = value
+    if inbound.params:
+        changes["params"] = {
+            clean_text(str(k)): clean_text(v) if isinstance(v, str) else v for k, v in inbound.params.items()
+        }
+    return replace(inbound, **changes) if changes else inbound
 
 
 def _timestamp(value) -> datetime:

@@ -1,4 +1,4 @@
-"""One webhook event end to end inside one transaction: dedupe, lock, record, dispatch, enqueue."""
+"""One webhook event end to end inside one transaction: dedupe, lock, record, throttle, dispatch, enqueue."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import throttle
 from bot.context import BotContext
 from bot.conversation import lock_conversation
 from bot.db import utcnow
 from bot.dispatch import dispatch
 from bot.inbound import Inbound
-from bot.models import InboundEvent, Message
+from bot.models import Conversation, InboundEvent, Message
 from bot.outbox import enqueue
 from bot.reply import Reply
 
@@ -47,6 +48,22 @@ def record_event(session: Session, inbound: Inbound) -> bool:
     return True
 
 
+def record_incoming(session: Session, conversation: Conversation, inbound: Inbound) -> Message:
+    """The resident's transcript line for this event (and its reply token), in the caller's transaction."""
+    if inbound.reply_token:
+        conversation.last_reply_token, conversation.last_reply_token_at = inbound.reply_token, utcnow()
+    incoming = Message(
+        user_id=conversation.user_id,
+        direction="in",
+        kind=inbound.message_type or inbound.kind,
+        text=inbound.text if inbound.kind == "text" else inbound.data,
+        line_message_id=inbound.message_id,
+        webhook_event_id=inbound.webhook_event_id,
+    )
+    session.add(incoming)
+    return incoming
+
+
 def process_inbound(session: Session, ctx: BotContext, inbound: Inbound) -> Outcome:
     """Handle one event; the outcome's outbox ids are sent after the transaction commits."""
     if not record_event(session, inbound):
@@ -60,19 +77,14 @@ def process_inbound(session: Session, ctx: BotContext, inbound: Inbound) -> Outc
         user.followed_at, user.unfollowed_at = utcnow(), None
     elif inbound.kind == "unfollow":
         user.unfollowed_at = utcnow()
-    if inbound.reply_token:
-        conversation.last_reply_token, conversation.last_reply_token_at = inbound.reply_token, utcnow()
-    incoming = Message(
-        user_id=user.id,
-        direction="in",
-        kind=inbound.message_type or inbound.kind,
-        text=inbound.text if inbound.kind == "text" else inbound.data,
-        line_message_id=inbound.message_id,
-        webhook_event_id=inbound.webhook_event_id,
-    )
-    session.add(incoming)
+    incoming = record_incoming(session, conversation, inbound)
     if inbound.standby:
         return Outcome()
+    reply = throttle.check(session, conversation, inbound)
+    if reply is not None:  # flooding: recorded, but answered at most once per window
+        meta = {"intent": reply.intent}
+        items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta)
+        return Outcome(reply, [item.id for item in items])
     reply = dispatch(ctx, session, conversation, inbound)
     if reply is not None and inbound.kind in ("text", "postback"):
         conversation.misunderstood_count = 0 if reply.understood else conversation.misunderstood_count + 1

@@ -160,6 +160,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "label.helpful_yes": {"ja": "役に立った", "easy": "やくに たった", "en": "Helpful"},
     "label.helpful_no": {"ja": "役に立たなかった", "easy": "やくに たたなかった", "en": "Not helpful"},
     "label.book_now": {"ja": "この相談を予約", "easy": "そうだんを よやく", "en": "Book a consultation"},
+    "throttle.notice": {
+        "ja": "メッセージが多いため、しばらくお返事を控えます。少し時間をおいてから、もう一度お送りください。いただいたメッセージは記録しています。",
+        "easy": "メッセージが たくさん 来たので、すこし まってから もう いちど おくってください。メッセージは きろく しています。",
+        "en": "We have received a lot of messages, so we will pause our replies for a moment. Please wait a little and send your message again. Your messages have been saved.",
+    },
 }
 
 

@@ -13,7 +13,7 @@ from bot.conversation import lock_conversation
 from bot.db import unit_of_work
 from bot.inbound import Inbound, parse_event
 from bot.outbox import enqueue
-from bot.pipeline import process_inbound, record_event
+from bot.pipeline import process_inbound, record_event, record_incoming
 from bot.services import services
 from bot.texts import t
 
@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 def callback():
     """LINE's webhook: 400 for a bad signature or body (nothing stored), otherwise always 200."""
     signature = request.headers.get("X-Line-Signature", "")
-    raw = request.get_data(cache=False)
+    raw = request.get_data(cache=False)  # Werkzeug answers 413 at once for a Content-Length over MAX_CONTENT_LENGTH
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and len(raw) >= limit:  # a streamed (chunked) body is cut at the limit: too large
+        abort(413)
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -35,7 +38,7 @@ def callback():
         abort(400, "invalid signature")
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         abort(400, "body is not JSON")
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list):
@@ -66,9 +69,12 @@ def _apologise(svc, inbound: Inbound) -> list[int]:
         with unit_of_work(svc.session_factory) as session:
             if not record_event(session, inbound):
                 return []
-            user = lock_conversation(session, inbound.user_id).user
+            conversation = lock_conversation(session, inbound.user_id)
+            record_incoming(session, conversation, inbound)  # the resident's message is kept even so
+            user = conversation.user
             chips = [m.Choice(t("label.human"), data={"a": "human"}), m.Choice(t("label.menu"), data={"a": "menu"})]
-            items = enqueue(session, user.id, user.line_user_id, [m.text(t("error.sorry"), chips)], inbound.reply_token)
+            sorry = [] if inbound.standby else [m.text(t("error.sorry"), chips)]  # standby: another channel answers
+            items = enqueue(session, user.id, user.line_user_id, sorry, inbound.reply_token)
             return [i.id for i in items]
     except Exception:
         log.exception("could not record the failed event %s", inbound.webhook_event_id)

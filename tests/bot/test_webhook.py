@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.models import InboundEvent, LineUser, Message, OutboxItem
@@ -85,3 +86,24 @@ def test_group_messages_are_not_answered(app, post_events):
     group_event["source"] = {"type": "group", "groupId": "C" + "2" * 32, "userId": "U" + "2" * 32}
     assert post_events(group_event).status_code == 200
     assert count(app, OutboxItem) == 0
+
+
+@pytest.mark.parametrize("index", range(28))
+def test_each_official_sdk_event_alone_is_taken_without_an_error(app, post_events, caplog, index):
+    raw = json.loads(SDK_WEBHOOK.read_text())["events"][index]
+    raw["webhookEventId"] = f"SDK{index:023d}"
+    response = post_events(raw)
+    assert response.status_code == 200, raw["type"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []  # no handler failed
+    assert count(app, InboundEvent) == 1
+    source = raw.get("source") or {}
+    resident = source.get("type") == "user" and bool(source.get("userId"))
+    with app.extensions["madoguchi"].session_factory() as session:
+        incoming = list(session.scalars(select(Message).where(Message.direction == "in")))
+    assert len(incoming) == (1 if resident else 0)  # a resident's event is in the transcript, a group's is not
+    if resident and raw["type"] == "message" and raw["message"]["type"] == "text":
+        assert incoming[0].text == raw["message"]["text"]
+    if not resident:
+        assert count(app, OutboxItem) == 0  # the account never talks in groups
+    assert post_events(dict(raw, deliveryContext={"isRedelivery": True})).status_code == 200
+    assert count(app, InboundEvent) == 1
