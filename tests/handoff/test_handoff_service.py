@@ -163,7 +163,15 @@ def test_an_expired_or_used_token_means_push(factory):
         c.last_reply_token, c.last_reply_token_at = "old", utcnow() - timedelta(minutes=5)
         assert service.fresh_reply_token(s, c) is None
         c.last_reply_token, c.last_reply_token_at = "used", utcnow()
-        s.add(OutboxItem(user_id=user_id, line_user_id="U", reply_token="used", messages=[{"type": "text", "text": "ご予約は明日です。"}], retry_key="k1"))
+        s.add(
+            OutboxItem(
+                user_id=user_id,
+                line_user_id="U",
+                reply_token="used",
+                messages=[{"type": "text", "text": "ご予約は明日です。"}],
+                retry_key="k1",
+            )
+        )
         s.flush()
         assert service.fresh_reply_token(s, c) is None
 
