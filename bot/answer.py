@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -36,7 +35,9 @@ class Thresholds:
 THRESHOLDS = Thresholds()
 GUIDE_CONFIDENCE = 0.6
 # Checking, changing or cancelling an existing booking; 「予約したい」 is a new booking, 「予約した日」 is not.
-MANAGE_PATTERN = re.compile(r"キャンセル|きゃんせる|取り?消|確認|変更|変えたい|予約し(?:た(?!い)|てる|ている)|予約済|cancel|change", re.I)
+MANAGE_PATTERN = re.compile(
+    r"キャンセル|きゃんせる|取り?消|確認|変更|変えたい|予約し(?:た(?!い)|てる|ている)|予約済|cancel|change", re.I
+)
 
 
 def suggestions(matches: list[Match], lang: str, intent: str, confidence: float) -> Reply:
@@ -71,12 +72,7 @@ def answer_text(ctx: BotContext, session: Session, conversation: Conversation, t
     matches = ctx.knowledge.get(session).search(text, ctx.today(), k=3)
     best = matches[0] if matches else None
     triage = classify(text, best.entry.topic if best else None, best.score if best else 0.0)
-    if triage.language == "en" and lang == "ja":
-        lang = conversation.user.language = "en"
-    reply = _route(ctx, session, conversation, triage, matches, lang, text)
-    if triage.crisis == "gentle" and triage.intent != "crisis":
-        reply.messages = (reply.messages + crisis_messages(ctx, text, "gentle", lang))[-m.MAX_MESSAGES :]
-    return reply
+    return _route(ctx, session, conversation, triage, matches, lang, text)
 
 
 def _route(
@@ -112,7 +108,7 @@ def _route(
         log_unanswered(session, text, "low_confidence", triage, best)
         return suggestions(matches, lang, intent, best.score)
     if intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives:
-        reply = guided.start(ctx, session, conversation, intent)
+        reply = guided.start(ctx, session, conversation, intent, text)
         reply.confidence = conf
         return reply
     log_unanswered(session, text, "abstained", triage, best)

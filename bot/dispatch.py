@@ -1,77 +1,51 @@
-"""The one place that decides the order: lifecycle events, media, postbacks, global words, flows, free text."""
+"""The one place that decides the order: hand-off guard, lifecycle events, media, postbacks, typed text.
+
+    event ──▶ bot.handoff guard (a person has the conversation: mostly silent; 「ボットに戻る」/menu return)
+          ──▶ follow / media / postback / text (bot.typed) ──▶ hand-off triggers (crisis, twice not understood)
+Tapping or typing 「相談員と話したい」 hands the resident to a person (bot.handoff.service.request).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from urllib.parse import parse_qsl
 
 from sqlalchemy.orm import Session
 
 from bot import messages as m
-from bot.answer import answer_text, contact_reply
+from bot import typed
 from bot.booking import flow as booking
 from bot.cards import entry_reply
 from bot.context import BotContext
 from bot.flows import guided
+from bot.handoff import service as handoff
+from bot.handoff import triggers
 from bot.inbound import Inbound
-from bot.menu import EXTRA_PATHS, PATHS, back_to_menu, main_menu
+from bot.menu import back_to_menu, main_menu
 from bot.models import Conversation
+from bot.navigation import FLOW_EXPIRY, clear_flow, expire_flow, menu_reply, open_path
 from bot.reply import Reply
-from bot.texts import t
+from bot.texts import TEXTS, t
 from knowledge.models import AnswerFeedback
 from knowledge.text import normalize
 
-FLOW_EXPIRY = timedelta(minutes=30)
-MENU_WORDS = {
-    normalize(w)
-    for w in (
-        "最初に戻る",
-        "さいしょにもどる",
-        "メニュー",
-        "menu",
-        "はじめから",
-        "最初から",
-        "トップ",
-        "戻る",
-        "もどる",
-        "start over",
-    )
-}
-LANGUAGE_WORDS = {
-    normalize("やさしい日本語"): "easy",
-    normalize("やさしいにほんご"): "easy",
-    "english": "en",
-    normalize("日本語"): "ja",
-    normalize("にほんご"): "ja",
-}
+__all__ = ["FLOW_EXPIRY", "clear_flow", "dispatch", "menu_reply"]
+ASK_WORDS = {normalize(w) for w in TEXTS["label.human"].values()}
 
 Handler = Callable[[BotContext, Session, Conversation, Inbound], Reply | None]
 
 
 def dispatch(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound) -> Reply | None:
-    """Route one event to the first handler that accepts it."""
-    _expire_flow(ctx, conversation)
+    """Route one event to the first handler that accepts it, behind the hand-off guard and triggers."""
+    if inbound.kind not in ("follow", "unfollow"):
+        held = handoff.guard(ctx, session, conversation, inbound)
+        if held is not None:
+            return held
+    expire_flow(ctx, conversation)
     for accepts, handler in ROUTES:
         if accepts(inbound):
-            return handler(ctx, session, conversation, inbound)
+            return triggers.after_reply(ctx, session, conversation, handler(ctx, session, conversation, inbound))
     return None
-
-
-def _expire_flow(ctx: BotContext, conversation: Conversation) -> None:
-    updated = conversation.state_updated_at
-    if conversation.flow and (updated is None or ctx.clock() - updated > FLOW_EXPIRY):
-        clear_flow(conversation)
-
-
-def clear_flow(conversation: Conversation) -> None:
-    """Leave any flow (state and slots are forgotten)."""
-    conversation.flow, conversation.state, conversation.slots = None, None, {}
-
-
-def menu_reply(lang: str) -> Reply:
-    """The main menu."""
-    return Reply([m.text(t("menu.prompt", lang), main_menu(lang))])
 
 
 def on_follow(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound) -> Reply:
@@ -88,36 +62,11 @@ def on_media(ctx: BotContext, session: Session, conversation: Conversation, inbo
 
 
 def on_text(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound) -> Reply:
-    """Global words, then the active flow, then the knowledge base (a digression offers to resume the flow)."""
+    """「相談員と話したい」 typed is a hand-off; everything else is bot.typed's."""
     text = inbound.text or ""
-    norm = normalize(text)
-    user = conversation.user
-    if norm in MENU_WORDS:
-        clear_flow(conversation)
-        return menu_reply(user.language)
-    if norm in LANGUAGE_WORDS:
-        user.language = LANGUAGE_WORDS[norm]
-        return Reply([m.text(t("language.set", user.language), main_menu(user.language))])
-    if conversation.flow in guided.GUIDED:
-        reply = guided.on_text(ctx, session, conversation, text)
-        if reply is not None:
-            return reply
-    if conversation.flow == booking.FLOW:
-        reply = booking.on_text(ctx, session, conversation, text)
-        if reply is not None:
-            return reply
-    reply = answer_text(ctx, session, conversation, text)
-    resume = guided.resume_choice(conversation)
-    if resume is not None and reply.intent not in guided.GUIDED:
-        _add_chip(reply, resume)
-    return reply
-
-
-def _add_chip(reply: Reply, choice: m.Choice) -> None:
-    last = reply.messages[-1]
-    items = (last.get("quickReply") or {}).get("items", [])
-    if len(items) < m.MAX_QUICK_REPLIES:
-        last["quickReply"] = {"items": [{"type": "action", "action": choice.action()}, *items]}
+    if normalize(text) in ASK_WORDS:
+        return handoff.request(ctx, session, conversation, "asked")
+    return typed.on_text(ctx, session, conversation, text)
 
 
 def on_postback(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound) -> Reply:
@@ -138,34 +87,12 @@ def _menu(ctx, session, conversation, data) -> Reply:
 
 
 def _path(ctx, session, conversation, data) -> Reply:
-    lang = conversation.user.language
-    path = data.get("p")
-    if path not in PATHS and path not in EXTRA_PATHS:
-        return menu_reply(lang)
-    clear_flow(conversation)
-    if path in guided.GUIDED:
-        return guided.start(ctx, session, conversation, path)
-    if path == "human":
-        return contact_reply(ctx, lang)
-    if path == "booking":
-        return booking.start(ctx, session, conversation, None)
-    if path == "my_bookings":
-        return booking.my_bookings(ctx, session, conversation)
-    return _centre_info(ctx, session, lang)
-
-
-def _centre_info(ctx, session, lang: str) -> Reply:
-    index = ctx.knowledge.get(session)
-    today = ctx.today()
-    entries = [e for e in index.entries if e.topic == "centre_info" and e.is_valid_on(today)][:8]
-    chips = [m.Choice(e.question, data={"a": "faq", "id": e.id}) for e in entries]
-    chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
-    label = t("label.centre_info", lang)
-    return Reply([m.text(t("answer.path_intro", lang, label=label), chips)], intent="centre_info")
+    return open_path(ctx, session, conversation, data.get("p"))
 
 
 def _step(ctx, session, conversation, data) -> Reply:
-    return guided.on_step(ctx, session, conversation, data)
+    reply = guided.on_step(ctx, session, conversation, data)
+    return reply or menu_reply(conversation.user.language, understood=False)
 
 
 def _resume(ctx, session, conversation, data) -> Reply:
@@ -178,7 +105,10 @@ def _faq(ctx, session, conversation, data) -> Reply:
     entry = ctx.knowledge.entry(data.get("id", ""))
     if entry is None or not entry.is_valid_on(ctx.today()):
         return Reply([m.text(t("answer.dont_know", lang), main_menu(lang))], understood=False)
-    return entry_reply(ctx, entry, lang)
+    reply = entry_reply(ctx, entry, lang)
+    if resume := guided.resume_choice(conversation):  # a related question tapped in the middle of a path
+        typed.add_chip_first(reply, resume)
+    return reply
 
 
 def _feedback(ctx, session, conversation, data) -> Reply:
@@ -188,12 +118,12 @@ def _feedback(ctx, session, conversation, data) -> Reply:
         session.add(AnswerFeedback(faq_id=data["id"][:80], user_id=conversation.user_id, helpful=helpful))
     if helpful:
         return Reply([m.text(t("answer.feedback_yes", lang), main_menu(lang))])
-    chips = [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
+    chips = [m.Choice(t("label.human", lang), data={"a": "human", "r": "unhelpful"}), back_to_menu(lang)]
     return Reply([m.text(t("answer.feedback_no", lang), chips)])
 
 
 def _human(ctx, session, conversation, data) -> Reply:
-    return contact_reply(ctx, conversation.user.language)
+    return triggers.on_postback(ctx, session, conversation, data)
 
 
 def _language(ctx, session, conversation, data) -> Reply:
@@ -203,7 +133,7 @@ def _language(ctx, session, conversation, data) -> Reply:
 
 
 def _unknown_postback(ctx, session, conversation, data) -> Reply:
-    return Reply(menu_reply(conversation.user.language).messages, understood=False)
+    return menu_reply(conversation.user.language, understood=False)
 
 
 POSTBACKS = {

@@ -50,10 +50,12 @@ def utf16_len(text: str) -> int:
 
 
 def quick_reply(choices: list[Choice]) -> dict | None:
-    """A quickReply object with at most 13 items, or None."""
+    """A quickReply object with at most 13 items, or None; the last choice (「最初に戻る」) is always kept."""
     if not choices:
         return None
-    return {"items": [{"type": "action", "action": c.action()} for c in choices[:MAX_QUICK_REPLIES]]}
+    if len(choices) > MAX_QUICK_REPLIES:
+        choices = [*choices[: MAX_QUICK_REPLIES - 1], choices[-1]]
+    return {"items": [{"type": "action", "action": c.action()} for c in choices]}
 
 
 def text(body: str, choices: list[Choice] | None = None) -> dict:

@@ -157,6 +157,40 @@ TEXTS: dict[str, dict[str, str]] = {
         "easy": "ありがとうございます。そうだんいんが くわしく ききます。そうだんの よやくも できます。",
         "en": "Thank you. A coordinator can help you with this. You can also book a free consultation.",
     },
+    "path.reask": {
+        "ja": "すみません、うまく読み取れませんでした。下のボタンから選ぶか、短い言葉で送ってください。",
+        "easy": "ごめんなさい。わかりませんでした。下の ボタンを えらぶか、みじかい ことばで おくってください。",
+        "en": "Sorry, I could not read that. Please choose below or reply in a few words.",
+    },
+    "path.understood": {
+        "ja": "{title}のご相談で、「{choices}」ですね。",
+        "easy": "{title}の そうだんで、「{choices}」ですね。",
+        "en": "About {title}: {choices}.",
+    },
+    "path.summary": {
+        "ja": "ご希望（{choices}）に合わせてご案内します。",
+        "easy": "あなたの こたえ（{choices}）に あわせて しょうかい します。",
+        "en": "You chose: {choices}.",
+    },
+    "language.other": {
+        "ja": (
+            "Sorry, this bot answers only in Japanese and simple English. "
+            'A person at the centre can help you: tap "Talk to a person".\n'
+            "ごめんなさい。この ボットは 日本語と かんたんな 英語だけ です。センターの 人と はなせます。"
+        ),
+    },
+    "language.other_line": {  # one line in the resident's own language, before the English and easy Japanese
+        "ja": "",
+        "zh": "抱歉，本机器人只能用日语和简单的英语回答。请点击“Talk to a person”，与中心的工作人员联系。",
+        "ko": "죄송합니다. 이 봇은 일본어와 쉬운 영어로만 답할 수 있습니다. 'Talk to a person'을 누르면 센터 직원과 이야기할 수 있습니다.",
+        "vi": "Xin lỗi, chatbot này chỉ trả lời bằng tiếng Nhật và tiếng Anh đơn giản. Hãy bấm “Talk to a person” để nói chuyện với nhân viên của trung tâm.",
+        "es": "Lo sentimos, este bot solo responde en japonés e inglés sencillo. Pulse “Talk to a person” para hablar con una persona del centro.",
+        "pt": "Desculpe, este bot só responde em japonês e inglês simples. Toque em “Talk to a person” para falar com uma pessoa do centro.",
+        "tl": "Paumanhin, sumasagot lang ang bot na ito sa Japanese at simpleng English. Pindutin ang “Talk to a person” para makausap ang isang tao sa center.",
+        "id": "Maaf, bot ini hanya menjawab dalam bahasa Jepang dan bahasa Inggris sederhana. Tekan “Talk to a person” untuk berbicara dengan petugas.",
+    },
+    "label.english": {"ja": "English"},
+    "label.easy_japanese": {"ja": "やさしい日本語"},
     "label.helpful_yes": {"ja": "役に立った", "easy": "やくに たった", "en": "Helpful"},
     "label.helpful_no": {"ja": "役に立たなかった", "easy": "やくに たたなかった", "en": "Not helpful"},
     "label.book_now": {"ja": "この相談を予約", "easy": "そうだんを よやく", "en": "Book a consultation"},

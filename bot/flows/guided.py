@@ -1,253 +1,228 @@
 """The four guided paths (volunteer, founding, dissolution, partnering) as data-driven state machines.
 
-Each path (bot/data/paths.yaml) is a few steps; every step is a state named after its id, plus the implicit
-END. A step asks one question with choices; the answers fill slots; the first outcome whose conditions match
-the slots ends the path with an answer card and next steps.
+Each path (bot/data/paths.yaml, read by bot/flows/paths.py) is a few steps; every step is a state named after
+its id, plus the implicit END. A step asks one question with choices; the answers fill slots; the first
+outcome whose conditions match the slots ends the path with an answer card and next steps.
 
     start ──> step 1 ──> step 2 ──> … ──> outcome (END)
-      any state: 最初に戻る → menu; 相談員と話したい → person; other text → digression + 「続きから」
+      the next step is always the first unanswered one that applies, so a stale tap on an earlier message
+      changes that answer (later ones are asked again) and a tap from a finished path starts it over there;
+      any state: 最初に戻る → menu; 相談員と話したい → person; crisis words → resources (the path is left);
+      other text → an answer to the step, or a digression answered from the FAQ with 「…の続き」 to resume.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
 from sqlalchemy.orm import Session
 
 from bot import messages as m
 from bot.cards import entry_reply
 from bot.context import BotContext
+from bot.flows.paths import (
+    Outcome,
+    Path_,
+    Step,
+    label,
+    load_paths,
+    looks_like_question,
+    matches,
+    started_path,
+    typed_option,
+    typed_ward,
+)
 from bot.menu import back_to_menu
 from bot.models import Conversation
 from bot.reply import Reply
 from bot.texts import t
-from intents.slots import extract_slots
-from knowledge.text import normalize
 
-PATHS_FILE = Path(__file__).resolve().parents[1] / "data" / "paths.yaml"
+__all__ = [
+    "GUIDED",
+    "asks_a_step",
+    "load_paths",
+    "on_step",
+    "on_text",
+    "reask",
+    "resume",
+    "resume_choice",
+    "start",
+    "started_path",
+]
 GUIDED = ("volunteer", "founding", "dissolution", "partnering")
+WARD = "ward"  # the `area` value when a ward was typed; its name is kept in the `ward_name` slot
 
 
-@dataclass(frozen=True)
-class Option:
-    """One answer to a step: the slot value and its labels per language."""
-
-    value: str
-    labels: dict[str, str]
-    words: tuple[str, ...]
+def _next_step(path: Path_, slots: dict) -> Step | None:
+    return next((s for s in path.steps if s.id not in slots and matches(s.only_if, slots)), None)
 
 
-@dataclass(frozen=True)
-class Step:
-    """One question of a path."""
-
-    id: str
-    ask: dict[str, str]
-    options: tuple[Option, ...]
-    only_if: dict[str, list[str]]
-    ward: bool
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Where a path ends: an FAQ entry, an English summary, and the next steps it offers."""
-
-    when: dict[str, list[str]]
-    faq: str
-    en: str
-    related: tuple[str, ...]
-    booking: str | None
-    coordinator: bool
-
-
-@dataclass(frozen=True)
-class Path_:
-    """A guided path."""
-
-    id: str
-    title: dict[str, str]
-    steps: tuple[Step, ...]
-    outcomes: tuple[Outcome, ...]
-
-    def step(self, step_id: str) -> Step | None:
-        """The step with this id, if any."""
-        return next((s for s in self.steps if s.id == step_id), None)
-
-
-def _cond(raw: dict | None) -> dict[str, list[str]]:
-    return {k: (v if isinstance(v, list) else [v]) for k, v in (raw or {}).items()}
-
-
-@lru_cache(maxsize=2)
-def load_paths(path: Path = PATHS_FILE) -> dict[str, Path_]:
-    """Read the guided paths from YAML."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out = {}
-    for pid, raw in data.items():
-        steps = tuple(
-            Step(
-                s["id"],
-                s["ask"],
-                tuple(
-                    Option(o["value"], o["label"], tuple(normalize(w) for w in o.get("words", [])))
-                    for o in s["options"]
-                ),
-                _cond(s.get("if")),
-                bool(s.get("ward")),
-            )
-            for s in raw["steps"]
-        )
-        outcomes = tuple(
-            Outcome(
-                _cond(o.get("when")),
-                o["faq"],
-                o.get("en", ""),
-                tuple(o.get("related", [])),
-                o.get("booking"),
-                bool(o.get("coordinator")),
-            )
-            for o in raw["outcomes"]
-        )
-        out[pid] = Path_(pid, raw["title"], steps, outcomes)
-    return out
-
-
-def _matches(cond: dict[str, list[str]], slots: dict) -> bool:
-    return all(slots.get(key) in values for key, values in cond.items())
-
-
-def _next_step(path: Path_, slots: dict, after: str | None) -> Step | None:
-    ids = [s.id for s in path.steps]
-    start = ids.index(after) + 1 if after in ids else 0
-    for step in path.steps[start:]:
-        if step.id not in slots and _matches(step.only_if, slots):
-            return step
-    return None
-
-
-def _label(labels: dict[str, str], lang: str) -> str:
-    return labels.get(lang) or labels["ja"]
-
-
-def _ask(path: Path_, step: Step, lang: str, prefix: str | None = None) -> Reply:
+def _ask(path: Path_, step: Step, conversation: Conversation, prefix: str | None = None) -> Reply:
+    lang = conversation.user.language
     chips = [
-        m.Choice(_label(o.labels, lang), data={"a": "step", "f": path.id, "s": step.id, "v": o.value})
-        for o in step.options
+        m.Choice(o.label(lang), data={"a": "step", "f": path.id, "s": step.id, "v": o.value})
+        for o in step.offered(conversation.slots or {})
     ]
-    chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
-    body = _label(step.ask, lang) if prefix is None else f"{prefix}\n{_label(step.ask, lang)}"
+    chips += [m.Choice(t("label.human", lang), data={"a": "human", "r": "path"}), back_to_menu(lang)]
+    body = label(step.ask, lang) if prefix is None else f"{prefix}\n{label(step.ask, lang)}"
     return Reply([m.text(body, chips)], intent=path.id)
 
 
-def start(ctx: BotContext, session: Session, conversation: Conversation, path_id: str) -> Reply:
-    """Begin a path at its first step (slots already known from the message are kept)."""
+def start(
+    ctx: BotContext, session: Session, conversation: Conversation, path_id: str, text: str | None = None
+) -> Reply:
+    """Begin a path; answers the opening message already gives (「町内会を解散したい」 → kind) are kept."""
     path = load_paths()[path_id]
-    lang = conversation.user.language
-    conversation.flow, conversation.slots = path.id, {}
+    conversation.flow, conversation.state, conversation.slots = path.id, None, {}
     conversation.state_updated_at = ctx.clock()
-    return _advance(ctx, session, conversation, path, None, lang)
+    slots: dict = {}
+    while text and (step := _next_step(path, slots)) is not None:
+        option = typed_option(step, text, slots)
+        if option is None:
+            break
+        slots[step.id] = option.value
+    conversation.slots = slots
+    lang = conversation.user.language
+    named = "／".join(o.label(lang) for s in path.steps if (o := s.option(slots.get(s.id))))
+    prefix = t("path.understood", lang, title=label(path.title, lang), choices=named) if named else None
+    return _advance(ctx, session, conversation, path, prefix)
 
 
 def _advance(
-    ctx: BotContext, session: Session, conversation: Conversation, path: Path_, after: str | None, lang: str
+    ctx: BotContext, session: Session, conversation: Conversation, path: Path_, prefix: str | None = None
 ) -> Reply:
-    step = _next_step(path, conversation.slots, after)
+    step = _next_step(path, conversation.slots or {})
     if step is None:
-        return finish(ctx, session, conversation, path, lang)
+        return finish(ctx, session, conversation, path)
     conversation.state = step.id
-    return _ask(path, step, lang)
+    return _ask(path, step, conversation, prefix)
 
 
-def on_step(ctx: BotContext, session: Session, conversation: Conversation, data: dict) -> Reply:
-    """A tapped answer (also stale ones from earlier messages: they continue that path from that step)."""
-    paths = load_paths()
-    path = paths.get(data.get("f", ""))
+def on_step(ctx: BotContext, session: Session, conversation: Conversation, data: dict) -> Reply | None:
+    """A tapped answer (also stale ones from earlier messages); None when the button no longer exists."""
+    path = load_paths().get(data.get("f", ""))
     step = path.step(data.get("s", "")) if path else None
-    option = next((o for o in step.options if o.value == data.get("v")), None) if step else None
-    lang = conversation.user.language
+    option = step.option(data.get("v")) if step else None
     if option is None:
-        return Reply([m.text(t("menu.prompt", lang), [back_to_menu(lang)])], understood=False)
+        return None
     if conversation.flow != path.id:
         conversation.flow, conversation.slots = path.id, {}
-    return _choose(ctx, session, conversation, path, step, option.value, lang)
+    return _choose(ctx, session, conversation, path, step, option.value)
 
 
-def _choose(ctx, session, conversation, path: Path_, step: Step, value: str, lang: str) -> Reply:
-    slots = {k: v for k, v in conversation.slots.items() if not _is_later(path, k, step.id)}
+def _choose(ctx, session, conversation, path: Path_, step: Step, value: str, extra: dict | None = None) -> Reply:
+    later = {s.id for s in path.steps[path.index(step.id) :]} | ({"ward_name"} if step.ward else set())
+    slots = {k: v for k, v in (conversation.slots or {}).items() if k not in later}
+    slots.update(extra or {})
     slots[step.id] = value
     conversation.slots = slots
     conversation.state_updated_at = ctx.clock()
-    return _advance(ctx, session, conversation, path, step.id, lang)
+    return _advance(ctx, session, conversation, path)
 
 
-def _is_later(path: Path_, slot: str, step_id: str) -> bool:
-    ids = [s.id for s in path.steps]
-    return slot in ids and ids.index(slot) >= ids.index(step_id)
-
-
-def on_text(ctx: BotContext, session: Session, conversation: Conversation, text: str) -> Reply | None:
-    """Typed text in place of a button; None when it is not an answer to the current step (a digression)."""
+def _current(conversation: Conversation) -> tuple[Path_, Step] | tuple[None, None]:
     path = load_paths().get(conversation.flow or "")
-    step = path.step(conversation.state or "") if path else None
+    step = path.step(conversation.state) if path else None
+    return (path, step) if step else (None, None)
+
+
+def on_text(
+    ctx: BotContext, session: Session, conversation: Conversation, text: str, strict: bool = True
+) -> Reply | None:
+    """Typed text in place of a button; None when it does not answer the current step (a digression).
+
+    `strict` treats a whole question (「…はありますか？」) as a digression even when it names an option.
+    """
+    path, step = _current(conversation)
+    if step is None or (strict and looks_like_question(text)):
+        return None
+    slots = conversation.slots or {}
+    if step.ward and (ward := typed_ward(path, text)):
+        return _choose(ctx, session, conversation, path, step, WARD, {"ward_name": ward})
+    option = typed_option(step, text, slots)
+    if option is None:
+        return None
+    return _choose(ctx, session, conversation, path, step, option.value)
+
+
+def reask(conversation: Conversation) -> Reply | None:
+    """The current step again after text the bot could not read (counted as not understood)."""
+    path, step = _current(conversation)
     if step is None:
         return None
-    norm = normalize(text)
-    lang = conversation.user.language
-    for option in step.options:
-        words = (normalize(_label(option.labels, "ja")), normalize(_label(option.labels, "en")), *option.words)
-        if norm and any(w and (w == norm or (len(w) >= 2 and w in norm)) for w in words):
-            return _choose(ctx, session, conversation, path, step, option.value, lang)
-    if step.ward and (ward := extract_slots(text, norm).get("ward")):
-        conversation.slots = {**conversation.slots, "ward_name": ward}
-        return _choose(ctx, session, conversation, path, step, "ward", lang)
-    return None
+    reply = _ask(path, step, conversation, prefix=t("path.reask", conversation.user.language))
+    reply.understood = False
+    return reply
 
 
 def resume(ctx: BotContext, session: Session, conversation: Conversation) -> Reply | None:
     """Ask the current step again (after a digression)."""
-    path = load_paths().get(conversation.flow or "")
-    step = path.step(conversation.state or "") if path else None
+    path, step = _current(conversation)
     if step is None:
         return None
-    return _ask(path, step, conversation.user.language)
+    conversation.state_updated_at = ctx.clock()
+    return _ask(path, step, conversation)
+
+
+def asks_a_step(reply: Reply) -> bool:
+    """Whether a reply is a path's question (its chips answer a step)."""
+    items = (reply.messages[-1].get("quickReply") or {}).get("items", []) if reply.messages else []
+    return any(str(item["action"].get("data", "")).startswith("a=step&") for item in items)
 
 
 def resume_choice(conversation: Conversation) -> m.Choice | None:
     """The 「続きから」 chip for an unfinished path, if any."""
-    path = load_paths().get(conversation.flow or "")
-    if path is None or not conversation.state:
+    path, step = _current(conversation)
+    if step is None:
         return None
     lang = conversation.user.language
-    return m.Choice(t("label.resume", lang, title=_label(path.title, lang)), data={"a": "resume"})
+    return m.Choice(t("label.resume", lang, title=label(path.title, lang)), data={"a": "resume"})
 
 
-def finish(ctx: BotContext, session: Session, conversation: Conversation, path: Path_, lang: str) -> Reply:
-    """End the path with the matching outcome: answer card, next steps, and an English summary if needed."""
-    slots = dict(conversation.slots)
+def finish(ctx: BotContext, session: Session, conversation: Conversation, path: Path_) -> Reply:
+    """End the path with the matching outcome: what was understood, the answer card and next steps."""
+    lang = conversation.user.language
+    slots = dict(conversation.slots or {})
     conversation.flow, conversation.state, conversation.slots = None, None, {}
-    outcome = next(o for o in path.outcomes if _matches(o.when, slots))
+    outcome = next(o for o in path.outcomes if matches(o.when, slots))
     ctx.knowledge.get(session)
-    entry = ctx.knowledge.entry(outcome.faq)
-    extras = _extras(ctx, outcome, slots, lang)
+    entry = ctx.knowledge.entry(_faq_id(path, outcome, slots))
+    extras = _extras(ctx, outcome, lang, entry.id if entry else None)
     if entry is None or not entry.is_valid_on(ctx.today()):  # staff archived or expired it: still a way forward
-        chips = [*extras, m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
+        chips = [*extras, m.Choice(t("label.human", lang), data={"a": "human", "r": "path"}), back_to_menu(lang)]
         return Reply([m.text(t("path.no_answer", lang), chips)], intent=path.id)
     reply = entry_reply(ctx, entry, lang, intent=path.id, extra=extras)
-    if lang == "en" and outcome.en:
-        reply.messages.insert(0, m.text(outcome.en))
+    reply.messages.insert(0, m.text(_summary(path, outcome, slots, lang)))
     reply.handoff = False
     return reply
 
 
-def _extras(ctx: BotContext, outcome: Outcome, slots: dict, lang: str) -> list[m.Choice]:
+def _faq_id(path: Path_, outcome: Outcome, slots: dict) -> str:
+    ward = path.wards.get(slots.get("ward_name", ""))
+    return ward["faq"] if outcome.by_ward and ward else outcome.faq
+
+
+def _summary(path: Path_, outcome: Outcome, slots: dict, lang: str) -> str:
+    """「ご希望（自分が参加したい／港北区／…）に合わせてご案内します。」 plus the English or easy summary."""
+    chosen = []
+    for step in path.steps:
+        if slots.get(step.id) == WARD and slots.get("ward_name"):
+            name = slots["ward_name"]
+            en = path.wards.get(name, {}).get("en", "")
+            chosen.append(f"{en.capitalize()} ward" if lang == "en" and en else name)
+        elif option := step.option(slots.get(step.id)):
+            chosen.append(option.label(lang))
+    separator = " / " if lang == "en" else "／"
+    text = t("path.summary", lang, title=label(path.title, lang), choices=separator.join(chosen))
+    extra = {"en": outcome.en, "easy": outcome.easy}.get(lang)
+    return f"{text}\n{extra}" if extra else text
+
+
+def _extras(ctx: BotContext, outcome: Outcome, lang: str, shown: str | None) -> list[m.Choice]:
     chips = [m.Choice(_related_label(ctx, rid), data={"a": "faq", "id": rid}) for rid in outcome.related]
+    chips = [c for c, rid in zip(chips, outcome.related, strict=True) if rid != shown]
     if outcome.booking:
         chips.insert(0, m.Choice(t("label.book_now", lang), data={"a": "book", "t": outcome.booking}))
     if outcome.coordinator:
-        chips.insert(0, m.Choice(t("label.coordinator_help", lang), data={"a": "human"}))
+        chips.insert(0, m.Choice(t("label.coordinator_help", lang), data={"a": "human", "r": "path"}))
     return chips
 
 

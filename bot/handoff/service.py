@@ -40,6 +40,8 @@ RETURN_TEXT = "ボットに戻る"
 RETURN_WORDS = {
     normalize(w) for w in (RETURN_TEXT, "ボットにもどる", "ぼっとにもどる", "back to bot", "back to the bot")
 }
+# The 「最初に戻る」 chip (or its words) asks for the bot's menu, so it ends the wait as 「ボットに戻る」 does.
+MENU_WORDS = {normalize(w) for w in ("最初に戻る", "さいしょに もどる", "Main menu", "メニュー", "menu")}
 SILENT_MODES = ("waiting", "human", "oa_manager")
 
 
@@ -147,8 +149,8 @@ def _postback(inbound: Inbound) -> dict:
 
 def _wants_bot(inbound: Inbound) -> bool:
     if inbound.kind == "text":
-        return normalize(inbound.text or "") in RETURN_WORDS
-    return _postback(inbound).get("a") == "bot"
+        return normalize(inbound.text or "") in RETURN_WORDS | MENU_WORDS
+    return _postback(inbound).get("a") in ("bot", "menu")
 
 
 def _asks_urgent(inbound: Inbound) -> bool:

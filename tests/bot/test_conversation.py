@@ -18,23 +18,15 @@ def test_follow_greets_with_the_centre_name_data_note_and_main_paths(user):
     assert {"ボランティアを始めたい", "団体・NPOをつくる", "相談員と話したい"} <= set(user.labels())
 
 
-def test_a_sticker_gets_a_kind_text_only_note(app, post_events, user):
+def test_a_sticker_or_a_photo_gets_a_kind_text_only_note_and_the_menu(user):
     from tests.support.events import event
 
-    post_events(
-        event(
-            "message",
-            user_id=user.user_id,
-            message={"type": "sticker", "id": "1", "packageId": "1", "stickerId": "1", "stickerResourceType": "STATIC"},
-        )
-    )
-    assert True  # the webhook answered 200; the reply is checked below through the driver
-    replies = user._send(
-        event(
-            "message", user_id=user.user_id, message={"type": "image", "id": "2", "contentProvider": {"type": "line"}}
-        )
-    )
-    assert "文字" in visible(replies)
+    sticker = {"type": "sticker", "id": "1", "packageId": "1", "stickerId": "1", "stickerResourceType": "STATIC"}
+    photo = {"type": "image", "id": "2", "contentProvider": {"type": "line"}}
+    for message in (sticker, photo):
+        replies = user._send(event("message", user_id=user.user_id, message=message))
+        assert "文字のメッセージだけを読むことができます" in visible(replies)
+        assert {"ボランティアを始めたい", "相談員と話したい"} <= set(user.labels())
 
 
 def test_menu_word_returns_to_the_menu_from_inside_a_path(user):
