@@ -27,13 +27,15 @@ from knowledge.search import Match
 class Thresholds:
     """Retrieval confidence cut-offs: answer at or above `answer`, suggest at or above `suggest`."""
 
-    answer: float = 0.55
-    suggest: float = 0.35
-    margin: float = 0.04
+    answer: float = 0.4
+    suggest: float = 0.3
+    margin: float = 0.08
 
 
 THRESHOLDS = Thresholds()
 GUIDE_CONFIDENCE = 0.6
+# 「お答えできません」 only on clear signs (住民票, 天気…); a message with no signs at all gets 「わかりません」.
+OUT_OF_SCOPE_CONFIDENCE = 0.4
 # Checking, changing or cancelling an existing booking; 「予約したい」 is a new booking, 「予約した日」 is not.
 MANAGE_PATTERN = re.compile(
     r"キャンセル|きゃんせる|取り?消|確認|変更|変えたい|予約し(?:た(?!い)|てる|ている)|予約済|cancel|change", re.I
@@ -100,9 +102,11 @@ def _route(
             reply = booking.start(ctx, session, conversation, triage.slots.get("topic"))
         reply.intent, reply.confidence = intent, conf
         return reply
-    if best and best.score >= THRESHOLDS.answer and _clear_winner(matches):
+    # An out-of-scope message is only answered by a referral entry (「iPhoneの使い方」 is not 「このLINEの使い方」).
+    fits = intent != "out_of_scope" or best is not None and best.entry.topic == "referral"
+    if best and best.score >= THRESHOLDS.answer and _clear_winner(matches) and fits:
         return entry_reply(ctx, best.entry, lang, confidence=best.score, intent=intent)
-    if intent == "out_of_scope":
+    if intent == "out_of_scope" and conf >= OUT_OF_SCOPE_CONFIDENCE:
         return Reply([m.text(t("out_of_scope", lang), main_menu(lang))], intent=intent, confidence=conf)
     if best and best.score >= THRESHOLDS.suggest:
         log_unanswered(session, text, "low_confidence", triage, best)

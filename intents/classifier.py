@@ -16,8 +16,16 @@ from knowledge.text import normalize
 LEXICON = Path(__file__).parent / "lexicon.yaml"
 KB_TOPIC_INTENT = {"referral": "out_of_scope"}
 SHORT_MESSAGE = 8
+OUT_OF_SCOPE_WEIGHT = 3.0
+# The knowledge base's best match adds HINT_WEIGHT × score to its topic, once the score says something.
+HINT_WEIGHT = 4.0
+HINT_FLOOR = 0.3
+# Below this much keyword and retrieval evidence, a message is about nothing the centre does.
+MIN_EVIDENCE = 1.0
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
+# を/が/は/も/に after kanji, before more text: dropped so 「活動をしたい」 matches the term 「活動したい」.
+_PARTICLE = re.compile(r"(?<=[\u3400-\u9fff])[をがはもに](?=[\u3040-\u309f\u3400-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -39,13 +47,18 @@ class Lexicon:
     crisis_urgent: tuple[str, ...]
     crisis_short: tuple[str, ...]
     crisis_gentle: tuple[str, ...]
+    crisis_pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     not_crisis: tuple[str, ...]
     human: tuple[str, ...]
     booking: tuple[str, ...]
+    booking_weak: tuple[str, ...]
+    consultation: tuple[str, ...]
+    not_booking: tuple[str, ...]
     rooms: tuple[str, ...]
     greeting: tuple[str, ...]
     greeting_fillers: tuple[str, ...]
-    out_of_scope: tuple[str, ...]
+    out_of_scope: dict[str, float]
+    not_out_of_scope: tuple[str, ...]
     topics: dict[str, dict[str, float]]
 
 
@@ -53,25 +66,33 @@ def _terms(items) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in (normalize(str(i)) for i in items or []) if n))
 
 
+def _weights(terms) -> dict[str, float]:
+    return {normalize(str(k)): float(v) for k, v in (terms or {}).items() if normalize(str(k))}
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path = LEXICON) -> Lexicon:
     """Read and normalise the lexicon file (cached per path)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    topics = {
-        intent: {normalize(str(k)): float(v) for k, v in (terms or {}).items() if normalize(str(k))}
-        for intent, terms in data["topics"].items()
-    }
+    topics = {intent: _weights(terms) for intent, terms in data["topics"].items()}
+    out_of_scope = {term: OUT_OF_SCOPE_WEIGHT for term in _terms(data["out_of_scope"]["strong"])}
+    out_of_scope.update(_weights(data["out_of_scope"]["themes"]))
     return Lexicon(
         crisis_urgent=_terms(data["crisis"]["urgent"]),
         crisis_short=_terms(data["crisis"]["short_only"]),
         crisis_gentle=_terms(data["crisis"]["gentle"]),
+        crisis_pairs=tuple((_terms(left), _terms(right)) for left, right in data["crisis"].get("pairs") or []),
         not_crisis=_terms(data["crisis"]["not_crisis"]),
         human=_terms(data["human"]),
         booking=_terms(data["booking"]["strong"]),
+        booking_weak=_terms(data["booking"]["with_consultation"]),
+        consultation=_terms(data["booking"]["consultation"]),
+        not_booking=_terms(data["booking"]["not_booking"]),
         rooms=_terms(data["booking"]["rooms"]),
         greeting=_terms(data["greeting"]),
         greeting_fillers=_terms(data["greeting_fillers"]),
-        out_of_scope=_terms(data["out_of_scope"]),
+        out_of_scope=out_of_scope,
+        not_out_of_scope=_terms(data["out_of_scope"]["not_out_of_scope"]),
         topics=topics,
     )
 
@@ -89,6 +110,9 @@ def crisis_level(norm: str, lex: Lexicon, topical: bool) -> str | None:
         cleaned = cleaned.replace(phrase, "")
     if any(term in cleaned for term in lex.crisis_urgent):
         return "urgent"
+    for left, right in lex.crisis_pairs:
+        if any(a in cleaned for a in left) and any(b in cleaned for b in right):
+            return "urgent"
     if not topical and len(cleaned) <= SHORT_MESSAGE + 4 and any(t in cleaned for t in lex.crisis_short):
         return "urgent"
     if any(term in cleaned for term in lex.crisis_gentle):
@@ -96,16 +120,49 @@ def crisis_level(norm: str, lex: Lexicon, topical: bool) -> str | None:
     return None
 
 
+def drop_particles(norm: str) -> str:
+    """「活動をしたい」→「活動したい」: case particles right after a kanji word, so lexicon terms match either way."""
+    return _PARTICLE.sub("", norm)
+
+
+def _evidence(norm: str, terms: dict[str, float]) -> float:
+    """Sum of the weights of the terms found in the text or its particle-less form (the larger)."""
+    return max(_evidence_in(norm, terms), _evidence_in(drop_particles(norm), terms))
+
+
+def _evidence_in(norm: str, terms: dict[str, float]) -> float:
+    """Sum of the weights of the terms found (longest first, each text span counted once)."""
+    score, remaining = 0.0, norm
+    for term in sorted(terms, key=len, reverse=True):
+        if term in remaining:
+            score += terms[term]
+            remaining = remaining.replace(term, "|")
+    return score
+
+
 def topic_scores(norm: str, lex: Lexicon) -> dict[str, float]:
-    """Keyword evidence per topic intent (longest terms first, each text span counted once)."""
+    """Keyword evidence per topic intent."""
     scores = dict.fromkeys(TOPIC_INTENTS, 0.0)
     for intent, terms in lex.topics.items():
-        remaining = norm
-        for term in sorted(terms, key=len, reverse=True):
-            if term in remaining:
-                scores[intent] += terms[term]
-                remaining = remaining.replace(term, "|")
+        scores[intent] += _evidence(norm, terms)
     return scores
+
+
+def out_of_scope_score(norm: str, lex: Lexicon) -> float:
+    """Evidence that the message is about something outside the centre's work (city procedures, daily life…)."""
+    for phrase in lex.not_out_of_scope:
+        norm = norm.replace(phrase, "|")
+    return _evidence(norm, lex.out_of_scope)
+
+
+def is_booking(norm: str, lex: Lexicon) -> bool:
+    """Booking, checking or cancelling a consultation (not a room, not 「予約なしで行ける？」)."""
+    cleaned = norm
+    for phrase in (*lex.not_booking, *lex.rooms):
+        cleaned = cleaned.replace(phrase, "|")
+    if any(term in cleaned for term in lex.booking):
+        return not any(room in norm for room in lex.rooms)
+    return any(term in cleaned for term in lex.booking_weak) and any(c in norm for c in lex.consultation)
 
 
 def _is_greeting_only(norm: str, lex: Lexicon) -> bool:
@@ -139,25 +196,21 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
         return result("greeting", 0.3)
     if any(term in norm for term in lex.human):
         return result("human", 0.9)
-    booking = any(term in norm for term in lex.booking) and not any(r in norm for r in lex.rooms)
-    if booking:
+    if is_booking(norm, lex):
         topic, weight = max(scores.items(), key=lambda kv: kv[1])
         if weight >= 2:
             slots["topic"] = topic
         return result("booking", 0.9)
     if _is_greeting_only(norm, lex):
         return result("greeting", 0.9)
-    if hint in scores and kb_score > 0:
-        scores[hint] += 4.0 * kb_score
+    scores["out_of_scope"] = out_of_scope_score(norm, lex)
+    if hint in scores and kb_score >= HINT_FLOOR:
+        scores[hint] += HINT_WEIGHT * kb_score
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     (best, top), (second, runner_up) = ranked[0], ranked[1]
-    out_of_scope = any(term in norm for term in lex.out_of_scope)
-    if hint == "out_of_scope" and kb_score >= 0.5 and top < 3:
-        return result("out_of_scope", min(0.95, 0.5 + kb_score / 2))
-    if out_of_scope and top < 3:
-        return result("out_of_scope", 0.8)
-    if top <= 0.5:
-        return result("out_of_scope" if out_of_scope else best, 0.1)
+    if top < MIN_EVIDENCE:
+        return result("out_of_scope", 0.2)
     confidence = top / (top + runner_up + 1.0)
-    alternatives = (second,) if runner_up >= 0.6 * top and runner_up >= 1.5 else ()
+    topical_pair = best != "out_of_scope" and second != "out_of_scope"
+    alternatives = (second,) if topical_pair and runner_up >= 0.6 * top and runner_up >= 1.5 else ()
     return result(best, confidence, alternatives)

@@ -53,3 +53,42 @@ def test_english_is_detected():
 def test_slots_are_extracted():
     slots = classify("港北区の町内会を来週たたみたい").slots
     assert slots["ward"] == "港北区" and slots["org_type"] == "neighbourhood" and "来週" in slots["date_words"]
+
+
+@pytest.mark.parametrize("text", ["もう生きるのに疲れました", "夫の暴力が怖くて家に帰れない", "死んだほうがましだ"])
+def test_distress_said_in_other_words_is_crisis(text):
+    assert classify(text).intent == "crisis"
+
+
+def test_gang_exclusion_paperwork_is_not_a_crisis():
+    assert classify("暴力団ではないという誓約書は必要ですか").intent != "crisis"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("士業相談会に申し込みたい", "booking"),
+        ("市営住宅に申し込みたい", "out_of_scope"),
+        ("予約なしで行っても大丈夫？", "centre_info"),
+        ("セミナーの日程を知りたい", "centre_info"),
+    ],
+)
+def test_booking_needs_a_consultation_not_just_an_application_word(text, intent):
+    assert classify(text).intent == intent
+
+
+def test_who_the_writer_is_does_not_ask_for_a_person():
+    assert classify("スタッフを一人雇いたい").intent == "founding"
+
+
+def test_particles_do_not_hide_a_lexicon_term():
+    assert classify("地域で活動をしたい").intent == "volunteer"
+
+
+def test_a_message_with_no_signs_is_out_of_scope_with_low_confidence():
+    triage = classify("おいしいパン屋さんを知りませんか")
+    assert triage.intent == "out_of_scope" and triage.confidence < 0.4
+
+
+def test_a_kb_referral_match_makes_a_life_question_out_of_scope():
+    assert classify("赤ちゃんと行ける場所", "referral", 0.5).intent == "out_of_scope"

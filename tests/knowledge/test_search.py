@@ -89,3 +89,39 @@ def test_malformed_content_is_rejected_with_a_clear_error():
         )
     with pytest.raises(ValueError, match="missing answer"):
         entry_from_dict({"id": "x.z", "topic": "founding", "question": "q"})
+
+
+def test_english_is_searched_through_the_glossary_english_words():
+    glossary = Glossary([["ボランティア", "volunteer"], ["解散", "dissolve"], ["npo"]])
+    index = KnowledgeIndex(
+        [
+            entry("v.start", "ボランティアを始めたいです", "ボランティアしたい", topic="volunteer"),
+            entry("d.npo", "NPO法人を解散するにはどうすればいいですか", "NPO 解散 手続き"),
+        ],
+        glossary,
+    )
+    assert index.search("How do we dissolve our NPO?", date(2026, 11, 22))[0].entry.id == "d.npo"
+    assert index.search("I'd like to volunteer", date(2026, 11, 22))[0].entry.id == "v.start"
+    assert index.search("What's the weather like?", date(2026, 11, 22)) == []
+
+
+def test_katakana_words_count_as_content_and_endings_do_not():
+    index = KnowledgeIndex(
+        [
+            entry("c.mail", "メルマガはありますか", "メルマガ 登録", topic="centre_info"),
+            entry("c.reg", "団体登録とは何ですか", "登録すると何ができる", topic="centre_info"),
+        ],
+        GLOSSARY,
+    )
+    assert index.search("めるまがに登録するには", date(2026, 11, 22))[0].entry.id == "c.mail"
+
+
+def test_a_kanji_shared_by_two_forms_of_a_verb_matches():
+    index = KnowledgeIndex(
+        [
+            entry("f.labour", "スタッフを雇いたい", "雇用の手続き", "給料と社会保険"),
+            entry("r.city", "区役所の手続きを知りたい", "住民票がほしい", topic="referral"),
+        ],
+        GLOSSARY,
+    )
+    assert index.search("人を雇うときの手続き", date(2026, 11, 22))[0].entry.id == "f.labour"
