@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install demo test lint format bench eval clean
+.PHONY: install demo test lint format bench bench-load eval clean
 
 $(STAMP): pyproject.toml
 	bash .ci/install-system-deps
@@ -23,8 +23,8 @@ demo: install
 # Every test twice: on the embedded SQLite, then on a throwaway PostgreSQL 15 cluster on loopback.
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest
-	MADOGUCHI_TEST_DATABASE=postgresql $(BIN)/pytest
+	MADOGUCHI_FORBID_SKIPS=1 $(BIN)/pytest
+	MADOGUCHI_FORBID_SKIPS=1 MADOGUCHI_TEST_DATABASE=postgresql $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,6 +39,10 @@ eval: install
 
 bench: install
 	$(BIN)/python -m tests.bench
+
+# gunicorn + PostgreSQL under rising open-loop load, beside a bare echo bot on the same stack (≈ 3–5 minutes).
+bench-load: install
+	$(BIN)/python -m tests.bench.load
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -16,6 +16,19 @@ from tests.support.postgres import pg_cluster, pg_url  # noqa: F401  (PostgreSQL
 TEST_DATABASE = os.environ.get("MADOGUCHI_TEST_DATABASE", "sqlite")
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """With MADOGUCHI_FORBID_SKIPS=1 (`make test`), a skipped test fails the run: CI must not hide a missing tool."""
+    if os.environ.get("MADOGUCHI_FORBID_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and exitstatus == 0:
+        reporter.write_line(f"{len(skipped)} test(s) skipped, which `make test` forbids:", red=True)
+        for report in skipped:
+            reporter.write_line(f"  {report.nodeid}: {report.longrepr[-1] if report.longrepr else ''}")
+        session.exitstatus = 1
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory, request):
     """One migrated database with the shipped knowledge base, copied for each test.

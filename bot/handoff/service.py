@@ -40,7 +40,7 @@ RETURN_TEXT = "ボットに戻る"
 RETURN_WORDS = {
     normalize(w) for w in (RETURN_TEXT, "ボットにもどる", "ぼっとにもどる", "back to bot", "back to the bot")
 }
-# The 「最初に戻る」 chip (or its words) asks for the bot's menu, so it ends the wait as 「ボットに戻る」 does.
+# While waiting, the 「最初に戻る」 chip (or its words) asks for the menu: it ends the wait as 「ボットに戻る」 does.
 MENU_WORDS = {normalize(w) for w in ("最初に戻る", "さいしょに もどる", "Main menu", "メニュー", "menu")}
 SILENT_MODES = ("waiting", "human", "oa_manager")
 
@@ -129,7 +129,7 @@ def guard(ctx: BotContext, session: Session, conversation: Conversation, inbound
     if handoff is None:
         return None
     now, lang = ctx.clock(), conversation.user.language
-    if _wants_bot(inbound):
+    if _wants_bot(inbound, conversation.mode):
         finish(conversation, handoff, "user_returned", None, now)
         return Reply([m.text(ht("back", lang), main_menu(lang))], intent="human")
     resources = _crisis(ctx, inbound, lang)
@@ -147,10 +147,13 @@ def _postback(inbound: Inbound) -> dict:
     return dict(parse_qsl(inbound.data or "")) if inbound.kind == "postback" else {}
 
 
-def _wants_bot(inbound: Inbound) -> bool:
+def _wants_bot(inbound: Inbound, mode: str) -> bool:
+    # While waiting, the menu words end the wait too; once a coordinator is talking (or the chat is handled in OA
+    # Manager) only 「ボットに戻る」 does, so a resident typing 「メニュー」 mid-conversation is not cut off.
+    menu = mode == "waiting"
     if inbound.kind == "text":
-        return normalize(inbound.text or "") in RETURN_WORDS | MENU_WORDS
-    return _postback(inbound).get("a") in ("bot", "menu")
+        return normalize(inbound.text or "") in (RETURN_WORDS | MENU_WORDS if menu else RETURN_WORDS)
+    return _postback(inbound).get("a") in (("bot", "menu") if menu else ("bot",))
 
 
 def _asks_urgent(inbound: Inbound) -> bool:

@@ -27,7 +27,6 @@ from tests.support.events import SECRET, TOKEN
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
-pytest.importorskip("bot.emulator", reason="the LINE emulator (bot/emulator) is not in the tree yet")
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,11 @@
 """End to end through the LINE emulator: a resident books and cancels, tapping only the buttons the bot sends.
 
-Needs bot/emulator (its HTTP API: POST /emulator/api/users/<id>/messages {"text"} and …/postback
-{"data", "params"} → {"replies": [...]}) and the booking flow wired into bot/dispatch.py; skipped until both exist.
+Uses the emulator's HTTP API: POST /emulator/api/users/<id>/messages {"text"} and …/postback {"data", "params"}
+→ {"replies": [...]}.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import threading
 import urllib.request
@@ -14,19 +13,13 @@ import uuid
 
 import pytest
 
-pytest.importorskip("bot.emulator", reason="the LINE emulator (bot/emulator) is not in the tree yet")
-
-import bot.dispatch  # noqa: E402
-from bot.app import create_app  # noqa: E402
-from bot.booking.defaults import seed_demo  # noqa: E402
-from bot.db import unit_of_work  # noqa: E402
-from bot.messages import visible_text  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.support.driver import actions  # noqa: E402
-from tests.support.events import SECRET, TOKEN  # noqa: E402
-
-if "bot.booking" not in inspect.getsource(bot.dispatch):
-    pytest.skip("the booking flow is not wired into bot/dispatch.py yet", allow_module_level=True)
+from bot.app import create_app
+from bot.booking.defaults import seed_demo
+from bot.db import unit_of_work
+from bot.messages import visible_text
+from tests.conftest import free_port
+from tests.support.driver import actions
+from tests.support.events import SECRET, TOKEN
 
 
 @pytest.fixture

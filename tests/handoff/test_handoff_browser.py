@@ -24,7 +24,6 @@ from bot.db import unit_of_work  # noqa: E402
 from bot.handoff.demo import DEMO_USER, seed_demo  # noqa: E402
 from bot.handoff.models import Handoff  # noqa: E402
 from tests.handoff.console_support import PREFIX, mount_console  # noqa: E402
-from tests.handoff.wiring import wired  # noqa: E402
 from tests.support.events import SECRET, TOKEN, body, sign, text_event  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 
@@ -32,7 +31,6 @@ from tests.support.live_server import LiveServer  # noqa: E402
 @pytest.fixture
 def live(db_url, monkeypatch):
     """The app (LINE recorded) with the console and the demo conversation, served on a free port."""
-    wired(monkeypatch)
     holder = {}
 
     def build(base: str):
@@ -119,7 +117,6 @@ def real_admin(db_url, monkeypatch):
         pytest.skip(reason)
     from admin import accounts
 
-    wired(monkeypatch)
     holder = {}
 
     def build(base: str):

@@ -13,9 +13,6 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-pytest.importorskip("bot.emulator", reason="the LINE emulator (bot/emulator) is not in the tree yet")
-pytest.importorskip("tests.support.live_server", reason="tests/support/live_server.py is not in the tree yet")
-
 from bot.app import create_app  # noqa: E402
 from bot.db import utcnow  # noqa: E402
 from bot.handoff.models import Handoff  # noqa: E402
@@ -23,7 +20,6 @@ from bot.handoff.queue import push_usage  # noqa: E402
 from bot.messages import visible_text  # noqa: E402
 from tests.handoff.console_support import mount_console  # noqa: E402
 from tests.handoff.factories import TUESDAY_MORNING, Clock  # noqa: E402
-from tests.handoff.wiring import wired  # noqa: E402
 from tests.support.events import SECRET, TOKEN  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 
@@ -31,7 +27,6 @@ from tests.support.live_server import LiveServer  # noqa: E402
 @pytest.fixture
 def live(db_url, monkeypatch):
     """The app with the emulator on a free port, the console mounted; yields (base URL, app, console)."""
-    wired(monkeypatch)
     holder = {}
 
     def build(base: str):

@@ -16,7 +16,6 @@ from bot.handoff.queue import push_usage
 from bot.models import Conversation
 from tests.handoff.console_support import mount_console
 from tests.handoff.factories import HOLIDAY_EVENING, SATURDAY_EVENING, TUESDAY_MORNING, Clock, inbound, make_context
-from tests.handoff.wiring import wired
 from tests.support.driver import WebhookUser, visible
 
 
@@ -29,7 +28,6 @@ def clock(app):
 
 @pytest.fixture
 def console(app, monkeypatch, clock):
-    wired(monkeypatch)
     return mount_console(app)
 
 
@@ -102,6 +100,19 @@ def test_saying_back_to_the_bot_ends_the_wait(app, user):
     user.says("相談員と話したい")
     assert "ボットの案内に戻りました" in visible(user.taps("ボットに戻る"))
     assert the_handoff(app, user).outcome == "user_returned"
+
+
+def test_menu_words_end_the_wait_but_not_a_conversation_with_a_coordinator(app, user, console):
+    user.says("相談員と話したい")
+    handoff = the_handoff(app, user)
+    console.post(f"/c/{handoff.id}/take")
+    assert user.says("メニュー") == []  # a coordinator is talking: the word is for them, the bot stays quiet
+    assert the_handoff(app, user).status != "closed"
+    assert "ボットの案内に戻りました" in visible(user.says("ボットに戻る"))
+    assert the_handoff(app, user).outcome == "user_returned"
+    user.says("相談員と話したい")
+    assert "ボットに戻る" in user.labels()
+    assert "ボットの案内に戻りました" in visible(user.says("最初に戻る"))  # still waiting: the menu word ends it
 
 
 def test_the_mode_survives_a_restart(app, user, db_url):
