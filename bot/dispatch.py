@@ -52,6 +52,7 @@ def on_follow(ctx: BotContext, session: Session, conversation: Conversation, inb
     """Greeting: names the centre, what the bot does, how data is used, and the main paths."""
     lang = conversation.user.language
     body = t("greeting.follow", lang, centre=ctx.profile.name) + "\n\n" + t("privacy.line", lang)
+    conversation.user.consent_at = ctx.clock()  # the privacy notice is given with this greeting; kept as evidence
     return Reply([m.text(body, main_menu(lang))], intent="greeting")
 
 

@@ -21,7 +21,7 @@ class LineUser(Base):
     language: Mapped[str] = mapped_column(String(8), default="ja")  # ja | easy | en
     followed_at: Mapped[datetime | None]
     unfollowed_at: Mapped[datetime | None]
-    consent_at: Mapped[datetime | None]
+    consent_at: Mapped[datetime | None]  # when the privacy notice (follow greeting with its link) was last given
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="user", uselist=False)

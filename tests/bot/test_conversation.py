@@ -16,6 +16,18 @@ def test_follow_greets_with_the_centre_name_data_note_and_main_paths(user):
     text = visible(user.follows())
     assert "横浜市市民協働推進センター" in text and "記録" in text
     assert {"ボランティアを始めたい", "団体・NPOをつくる", "相談員と話したい"} <= set(user.labels())
+    assert "/privacy" in text
+
+
+def test_the_privacy_notice_given_on_follow_is_recorded(app, user):
+    from sqlalchemy import select
+
+    from bot.models import LineUser
+
+    user.follows()
+    with app.extensions["madoguchi"].session_factory() as session:
+        profile = session.scalar(select(LineUser).where(LineUser.line_user_id == user.user_id))
+        assert profile.consent_at is not None and profile.followed_at is not None
 
 
 def test_a_sticker_or_a_photo_gets_a_kind_text_only_note_and_the_menu(user):
