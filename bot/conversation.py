@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.models import Conversation, LineUser
 
@@ -22,4 +23,6 @@ def lock_conversation(session: Session, line_user_id: str) -> Conversation:
                 session.flush()
         except IntegrityError:  # another worker created the same user first
             user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id))
-    return session.scalars(select(Conversation).where(Conversation.user_id == user.id).with_for_update()).one()
+    conversation = session.scalars(select(Conversation).where(Conversation.user_id == user.id).with_for_update()).one()
+    set_committed_value(conversation, "user", user)  # the identity map is weak: else `.user` is SELECTed again
+    return conversation

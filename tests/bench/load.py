@@ -1,0 +1,736 @@
+"""Load benchmark (`make bench-load`): the bot under gunicorn on PostgreSQL beside a bare echo bot on the same stack.
+
+Everything runs on 127.0.0.1 and stops by itself. A throwaway PostgreSQL 15 cluster (durable settings) holds the
+bot's database (migrated, knowledge base loaded). The LINE emulator runs in a child process of its own, so that its
+request handling and message validation do not share the load generator's GIL. The bot (`bot.wsgi:app`) and the
+echo bot (`tests.bench.echo_app:app`) run side by side under gunicorn with the same workers and threads, pointed
+at the emulator's Messaging API, and are measured in turn at each rate (the other one idle), so that a change in
+the machine's other load over the run affects both alike. The scheduler (`madoguchi worker`) is not running: a
+reply the web process could not send counts as lost.
+
+The generator is open loop: at each rate, events are due at fixed times whether or not earlier ones were answered;
+each is a signed text event from one of 1,000 users in rotation (distinct users per app), created in the emulator
+so that its reply token is valid, and POSTed to /callback on a new connection. Webhook latency runs from the time
+the event was due to the end of the response (so a queue in front of the server counts); time to reply runs from
+the same moment until the emulator accepted the reply. Throughput is answered events over the time from the first
+event due to the last answer. A stage is *sustained* when every event was answered 200, throughput reached 95 % of
+the offered rate and nothing was lost or duplicated; each app climbs the rates until a stage is not sustained (a
+stage stops offering events once 3 s worth of them wait unanswered). CPU per event is that of the app's gunicorn
+processes plus PostgreSQL's (not the emulator's or the generator's), per answered event.
+
+Lost: answered 200 but nothing delivered to the user (reply or push) within REPLY_TIMEOUT seconds. Duplicated: the
+user received the same message twice for one event (e.g. a reply and then a push of it).
+Target: the bot's best sustained rate with webhook p99 ≤ 50 ms is at least half the echo bot's peak throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import itertools
+import json
+import logging
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from tests.support.events import SECRET, TOKEN, sign
+
+ROOT = Path(__file__).resolve().parents[2]
+RATES = (10, 25, 50, 100, 200, 300, 400, 600)  # events per second, climbing until a stage is not sustained
+STAGE_SECONDS = 10.0
+USERS = 1_000
+REPLY_TIMEOUT = 10.0  # seconds after the webhook answered
+HTTP_TIMEOUT = 30.0
+LATENCY_TARGET_MS = 50.0
+RATIO_TARGET = 0.5
+CLIENT_THREADS = 200
+TEXTS = [
+    "ボランティアを始めたい",
+    "センターは何時まで開いていますか",
+    "NPO法人を作るには何人必要ですか",
+    "助成金を探しています",
+    "駐車場はありますか",
+    "会議室を借りたい",
+    "町内会の会計のやり方を知りたい",
+    "子ども食堂を始めたいです",
+    "協働って何ですか",
+    "こんにちは",
+    "休館日はいつ？",
+    "団体の会員が集まらない",
+    "チラシを置いてもらえますか",
+    "ありがとうございました",
+    "自治会を解散したい",
+    "印刷機は使えますか",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) of values (nearest rank), as the other benchmarks compute it."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+# The emulator, in a child process
+
+
+class _Recorder:
+    """Wraps an EmulatorStore to note when each reply token was used and every push, with monotonic times."""
+
+    def __init__(self, store):
+        self.lock = threading.Lock()
+        self.replies: dict[str, tuple[float, str]] = {}  # token -> (when, messages as JSON)
+        self.refused: dict[str, int] = defaultdict(int)  # token -> refused reply attempts
+        self.pushes: list[tuple[str, float, str]] = []  # (user id, when, messages as JSON)
+        redeem, send = store.redeem_reply_token, store.send
+
+        def redeem_reply_token(token, messages):
+            error, sent = redeem(token, messages)
+            with self.lock:
+                if error is None:
+                    self.replies[token] = (time.monotonic(), json.dumps(messages, sort_keys=True, ensure_ascii=False))
+                else:
+                    self.refused[token] += 1
+            return error, sent
+
+        def send_(to, messages, via, retry_key, request_id):
+            delivery = send(to, messages, via, retry_key, request_id)
+            if delivery.accepted_request_id is None:  # not a retry LINE already accepted: delivered
+                now, dumped = time.monotonic(), json.dumps(messages, sort_keys=True, ensure_ascii=False)
+                with self.lock:
+                    self.pushes.extend((user, now, dumped) for user in to)
+            return delivery
+
+        store.redeem_reply_token, store.send = redeem_reply_token, send_
+
+    def unreplied(self, tokens: list[str]) -> int:
+        with self.lock:
+            return sum(1 for token in tokens if token not in self.replies)
+
+    def collect(self, tokens: list[str]) -> dict:
+        with self.lock:
+            pushes, self.pushes = self.pushes, []
+            return {
+                "replies": {t: self.replies[t] for t in tokens if t in self.replies},
+                "refused": {t: self.refused[t] for t in tokens if t in self.refused},
+                "pushes": pushes,
+            }
+
+
+def _emulator_main(conn, listener_fd: int) -> None:
+    """Child process: serve the emulator on the listening socket it was given; answer commands until "stop"."""
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    from bot import emulator
+    from bot.emulator import api, schema
+    from bot.emulator.webhook_sender import make_event, message_content
+
+    probe = socket.socket(fileno=listener_fd)
+    host, port = probe.getsockname()[:2]
+    probe.detach()  # keep the descriptor open for the server
+    app = Flask("line_emulator")  # the emulator alone: the bot's own app (database, admin) is not needed here
+    app.config.update(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN)
+    store = emulator.init_app(app)
+    for name in ("ReplyMessageRequest", "PushMessageRequest"):  # compiled once, before the first request
+        schema.validator(api.SPEC, name)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
+    server = make_server(host, port, app, threaded=True, fd=listener_fd)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    recorder = _Recorder(store)
+
+    def text_event(user: str, text: str) -> dict:
+        message = message_content({"type": "text", "text": text}, store.message_id())
+        return make_event(store, "message", user, message=message)
+
+    conn.send("ready")
+    while True:
+        command, arg = conn.recv()
+        if command == "events":
+            conn.send([text_event(user, text) for user, text in arg])
+        elif command == "unreplied":
+            conn.send(recorder.unreplied(arg))
+        elif command == "collect":
+            conn.send(recorder.collect(arg))
+        elif command == "violations":
+            with store.lock:
+                conn.send(len(store.violations))
+        else:
+            server.shutdown()
+            conn.send(None)
+            return
+
+
+def _emulator_child(conn_fd: int, listener_fd: int) -> None:
+    """Entry point of the emulator's process: its end of the command socket and the listening socket."""
+    _emulator_main(Connection(conn_fd), listener_fd)
+
+
+class Emulator:
+    """The LINE emulator in a child process of its own; `.url` is its base URL, listening from the start."""
+
+    def __enter__(self) -> Emulator:
+        ours, theirs = socket.socketpair()
+        listener = socket.create_server(("127.0.0.1", 0), backlog=512)
+        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        code = "import sys; from tests.bench.load import _emulator_child; _emulator_child(*map(int, sys.argv[1:]))"
+        fds = [theirs.fileno(), listener.fileno()]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        with theirs, listener:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", code, *map(str, fds)], pass_fds=fds, cwd=ROOT, env=env
+            )
+        self._conn = Connection(ours.detach())
+        self.pid = self._process.pid
+        self._ready = False
+        return self
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        """Return once the emulator serves requests; RuntimeError if it does not start in time."""
+        if not self._ready and (not self._conn.poll(timeout) or self._conn.recv() != "ready"):
+            raise RuntimeError("the emulator did not start")
+        self._ready = True
+
+    def _ask(self, command: str, arg=None):
+        self._conn.send((command, arg))
+        return self._conn.recv()
+
+    def make_events(self, pairs: list[tuple[str, str]]) -> list[dict]:
+        """A text event (reply token issued by the emulator) for each (user id, text)."""
+        return self._ask("events", pairs)
+
+    def unreplied(self, tokens: list[str]) -> int:
+        return self._ask("unreplied", tokens)
+
+    def collect(self, tokens: list[str]) -> dict:
+        """Replies and refused replies for these tokens, and every push since the last collect."""
+        return self._ask("collect", tokens)
+
+    def violations(self) -> int:
+        return self._ask("violations")
+
+    def __exit__(self, *exc) -> None:
+        if self._ready:
+            try:
+                self._ask("stop")
+            except (OSError, EOFError):
+                pass
+        else:
+            self._process.kill()
+        self._stop()
+
+    def _stop(self) -> None:
+        self._conn.close()  # the child's recv() ends: it exits
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+# gunicorn
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A started gunicorn: its base URL, port, master process and log file."""
+
+    url: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_until_up(self, timeout: float = 60) -> None:
+        """Return once /healthz answers 200; RuntimeError if gunicorn exits or takes longer than `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn on port {self.port} did not come up") from None
+                time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def gunicorn(app: str, env: dict[str, str], workers: int, threads: int, log: Path) -> Iterator[Server]:
+    """Start `app` under gunicorn (gthread) on a free loopback port, without waiting; stopped when the block ends."""
+    port = _free_port()
+    binary = Path(sys.executable).with_name("gunicorn")
+    cmd = [
+        str(binary), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread",
+        "--threads", str(threads), "--log-level", "warning", "--timeout", "60", "--graceful-timeout", "5", app,
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=out, start_new_session=True)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", port, process, log)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # the master and its workers: a session of their own
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes, their live descendants and reaped children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / ticks)
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, (parent, _seconds) in stats.items():
+        children[parent].append(pid)
+    total, todo = 0.0, [pid for pid in pids if pid in stats]
+    while todo:
+        pid = todo.pop()
+        total += stats[pid][1]
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def server_env(database_url: str, api_base: str) -> dict[str, str]:
+    """Environment for either app: the benchmark channel's credentials, the emulator as LINE."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "SECRET_KEY", "EMULATOR", "DATABASE"))}
+    env.update(
+        DATABASE_URL=database_url,
+        LINE_CHANNEL_SECRET=SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
+        LINE_API_BASE=api_base,
+        LINE_DATA_API_BASE=api_base,
+        SECRET_KEY="bench-" + "k" * 58,
+        SEND_ASYNC="1",
+        EMULATOR_ENABLED="0",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+# The load generator
+
+
+@dataclass(eq=False)  # compared and hashed by identity
+class Sent:
+    """One event: whom it came from, its reply token, when it was due and what the webhook did."""
+
+    user: str
+    token: str
+    due: float
+    status: int | None = None
+    done: float = 0.0
+
+
+@dataclass
+class Stage:
+    """Figures for one rate."""
+
+    app: str
+    rate: float
+    seconds: float
+    events: list[Sent] = field(default_factory=list)
+    unsent: int = 0  # not sent: the stage was cut short because the backlog grew too long
+    throughput: float = 0.0
+    hook_ms: list[float] = field(default_factory=list)
+    reply_ms: list[float] = field(default_factory=list)
+    lost: int = 0
+    duplicated: int = 0
+    pushed: int = 0
+    refused: int = 0
+    cpu_ms: float | None = None  # CPU per answered event: the app's processes and PostgreSQL's
+
+    @property
+    def ok(self) -> int:
+        return sum(1 for e in self.events if e.status == 200)
+
+    @property
+    def errors(self) -> int:
+        """Events sent but not answered 200 (an error status, a timeout or a refused connection)."""
+        return len(self.events) - self.ok
+
+    @property
+    def failed(self) -> int:
+        return self.errors + self.unsent
+
+    @property
+    def hook_p99(self) -> float:
+        return percentile(self.hook_ms, 99) if self.hook_ms else float("inf")
+
+    @property
+    def sustained(self) -> bool:
+        return not self.failed and self.throughput >= 0.95 * self.rate and not self.lost and not self.duplicated
+
+    def row(self) -> str:
+        def ms(values: list[float], q: float) -> str:
+            return f"{percentile(values, q):8.1f}" if values else "       -"
+
+        return (
+            f"{self.app:<5} {self.rate:6.0f} {len(self.events) + self.unsent:6d} {self.ok:6d} {self.failed:5d} "
+            f"{self.throughput:7.1f} {ms(self.hook_ms, 50)} {ms(self.hook_ms, 99)} {ms(self.reply_ms, 50)} "
+            f"{ms(self.reply_ms, 99)} {self.lost:5d} {self.duplicated:4d} {self.pushed:5d} "
+            f"{'     -' if self.cpu_ms is None else f'{self.cpu_ms:6.1f}'}  {'yes' if self.sustained else 'NO'}"
+        )
+
+
+HEADER = (
+    "app     rate   sent     ok  fail  thru/s hook p50 hook p99 rply p50 rply p99  lost  dup  push cpu/ev  sustained\n"
+    "                                           (ms)     (ms)     (ms)     (ms)                    (ms)"
+)
+
+
+def _post(port: int, body: bytes, signature: str, sent: Sent) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
+    headers = {"Content-Type": "application/json; charset=utf-8", "X-Line-Signature": signature}
+    try:
+        connection.request("POST", "/callback", body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        sent.status = response.status
+    except OSError:
+        sent.status = None
+    finally:
+        connection.close()
+        sent.done = time.monotonic()
+
+
+class Generator:
+    """Sends events from `users` user ids (prefix-distinct per app) with resident texts in rotation."""
+
+    def __init__(self, emulator: Emulator, app: str, prefix: int, users: int = USERS):
+        self.emulator = emulator
+        self.app = app
+        self._users = itertools.cycle([f"U{prefix:02x}{i:030x}" for i in range(users)])
+        self._texts = itertools.cycle(TEXTS)
+        self._pool = ThreadPoolExecutor(max_workers=CLIENT_THREADS, thread_name_prefix="load")
+        self._destination = "U" + "f" * 32
+        self._by_user: dict[str, list[Sent]] = defaultdict(list)  # every event sent, in order
+        self._deliveries: dict[Sent, list[tuple[float, str]]] = {}  # (when, messages as JSON) per event
+        self.late = 0  # pushes that came after their event's stage was scored
+        self.late_duplicates = 0  # of which repeated a message already delivered
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def send(self, port: int, rate: float, seconds: float) -> Stage:
+        """Offer `rate` events/s for `seconds` (open loop), wait for the answers, then the replies."""
+        stage = Stage(self.app, rate, seconds)
+        count = max(1, round(rate * seconds))
+        events = self.emulator.make_events([(next(self._users), next(self._texts)) for _ in range(count)])
+        bodies = []
+        for event in events:
+            body = json.dumps({"destination": self._destination, "events": [event]}, ensure_ascii=False)
+            bodies.append((body.encode(), sign(body)))
+        in_flight = threading.Semaphore(0)
+        backlog_limit = max(50, int(rate * 3))  # more than 3 s of events unanswered: stop offering more
+        pending = 0
+        start = time.monotonic() + 0.05
+        for i, (event, (body, signature)) in enumerate(zip(events, bodies, strict=True)):
+            due = start + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            while in_flight.acquire(blocking=False):
+                pending -= 1
+            if pending > backlog_limit:
+                stage.unsent = count - i
+                break
+            sent = Sent(event["source"]["userId"], event["replyToken"], due)
+            stage.events.append(sent)
+            pending += 1
+            future = self._pool.submit(_post, port, body, signature, sent)
+            future.add_done_callback(lambda _f: in_flight.release())
+        while pending:
+            in_flight.acquire()
+            pending -= 1
+        self._wait_for_replies(stage)
+        return stage
+
+    def _wait_for_replies(self, stage: Stage) -> None:
+        answered = [e for e in stage.events if e.status == 200]
+        if stage.events:
+            first, last = stage.events[0].due, max(e.done for e in stage.events)
+            stage.throughput = len(answered) / max(last - first, 1e-9)
+        stage.hook_ms = [(e.done - e.due) * 1000 for e in answered]
+        tokens = [e.token for e in answered]
+        deadline = max((e.done for e in answered), default=time.monotonic()) + REPLY_TIMEOUT
+        while time.monotonic() < deadline and self.emulator.unreplied(tokens):
+            time.sleep(0.1)
+        time.sleep(0.3)  # a late duplicate (a push after the reply) would come now
+        self._score(stage, answered, self.emulator.collect(tokens))
+
+    def _score(self, stage: Stage, answered: list[Sent], found: dict) -> None:
+        for sent in stage.events:
+            self._by_user[sent.user].append(sent)
+        current = set(stage.events)
+        self._attribute(found["pushes"], current)
+        replies = found["replies"]
+        stage.refused = sum(found["refused"].values())
+        for sent in answered:
+            pushed = self._deliveries.get(sent, [])
+            deliveries = pushed + ([replies[sent.token]] if sent.token in replies else [])
+            self._deliveries[sent] = deliveries
+            stage.pushed += bool(pushed)
+            in_time = [d for d in deliveries if d[0] - sent.done <= REPLY_TIMEOUT]
+            if not in_time:
+                stage.lost += 1
+                continue
+            stage.reply_ms.append((min(d[0] for d in in_time) - sent.due) * 1000)
+            stage.duplicated += _repeats(deliveries)
+
+    def _attribute(self, pushes: list[tuple[str, float, str]], current: set[Sent]) -> None:
+        """File each push under the user's latest event sent before it; one for an earlier stage is late."""
+        for user, when, messages in pushes:
+            earlier = [s for s in self._by_user.get(user, []) if s.due <= when]
+            if not earlier:
+                continue
+            sent = earlier[-1]
+            self._deliveries.setdefault(sent, []).append((when, messages))
+            if sent not in current:
+                self.late += 1
+                self.late_duplicates += _repeats(self._deliveries[sent])
+
+    def finish(self, pushes: list[tuple[str, float, str]]) -> None:
+        """Count pushes (collected at the end of the run) that came after their event's stage was scored."""
+        self._attribute(pushes, set())
+
+
+def _repeats(deliveries: list[tuple[float, str]]) -> bool:
+    """Whether the same message was delivered twice among these deliveries (each a JSON list of messages)."""
+    dumped = [json.dumps(m, sort_keys=True, ensure_ascii=False) for d in deliveries for m in json.loads(d[1])]
+    return len(dumped) != len(set(dumped))
+
+
+def warm_up(server: Server, emulator: Emulator, workers: int, threads: int) -> None:
+    """A few events from other users so that every worker has loaded what it loads on first use."""
+    generator = Generator(emulator, "warm", prefix=0xFF, users=50)
+    try:
+        generator.send(server.port, rate=workers * threads * 4, seconds=1.5)
+    finally:
+        generator.close()
+
+
+@dataclass
+class Verdict:
+    """The comparison of the bot with the echo bot."""
+
+    bot_peak: float
+    echo_peak: float
+    bot_at_target: float  # best sustained rate with webhook p99 ≤ 50 ms (0 if none)
+    bot_cpu_ms: float | None = None  # median CPU per event over the sustained stages (app + PostgreSQL)
+    echo_cpu_ms: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.bot_peak / self.echo_peak if self.echo_peak else 0.0
+
+    @property
+    def ratio_at_target(self) -> float:
+        return self.bot_at_target / self.echo_peak if self.echo_peak else 0.0
+
+    @property
+    def met(self) -> bool:
+        return self.ratio_at_target >= RATIO_TARGET
+
+    def lines(self) -> list[str]:
+        return [
+            f"peak throughput: bot {self.bot_peak:.1f}/s, echo {self.echo_peak:.1f}/s, ratio {self.ratio:.0%}",
+            f"bot's best sustained rate with webhook p99 ≤ {LATENCY_TARGET_MS:.0f} ms: {self.bot_at_target:.0f}/s "
+            f"= {self.ratio_at_target:.0%} of the echo bot's peak (target ≥ {RATIO_TARGET:.0%}): "
+            f"{'met' if self.met else 'NOT met'}",
+        ] + (
+            [
+                f"CPU per event (app + PostgreSQL, median of sustained stages): bot {self.bot_cpu_ms:.1f} ms, "
+                f"echo {self.echo_cpu_ms:.1f} ms; CPU-bound throughput ratio ≈ {self.echo_cpu_ms / self.bot_cpu_ms:.0%}"
+            ]
+            if self.bot_cpu_ms and self.echo_cpu_ms
+            else []
+        )
+
+
+def verdict(bot: list[Stage], echo: list[Stage]) -> Verdict:
+    at_target = [s.rate for s in bot if s.sustained and s.hook_p99 <= LATENCY_TARGET_MS]
+    return Verdict(
+        bot_peak=max((s.throughput for s in bot if not s.errors), default=0.0),  # a stage cut short counts
+        echo_peak=max((s.throughput for s in echo if not s.errors), default=0.0),
+        bot_at_target=max(at_target, default=0.0),
+        bot_cpu_ms=_median_cpu(bot),
+        echo_cpu_ms=_median_cpu(echo),
+    )
+
+
+def _median_cpu(stages: list[Stage]) -> float | None:
+    values = [s.cpu_ms for s in stages if s.sustained and s.cpu_ms]
+    return statistics.median(values) if values else None
+
+
+@dataclass
+class Result:
+    """Both apps' stages, the verdict, the emulator's count of invalid API requests and what came late."""
+
+    bot: list[Stage]
+    echo: list[Stage]
+    verdict: Verdict
+    violations: int
+    notes: list[str]
+    late_duplicates: int = 0  # duplicates that came after their event's stage was scored
+    pids: list[int] = field(default_factory=list)  # the gunicorn masters and the emulator (all stopped by now)
+
+    @property
+    def stages(self) -> list[Stage]:
+        return self.bot + self.echo
+
+    @property
+    def lost(self) -> int:
+        return sum(s.lost for s in self.stages)
+
+    @property
+    def duplicated(self) -> int:
+        return sum(s.duplicated for s in self.stages) + self.late_duplicates
+
+
+APPS = (("bot", "bot.wsgi:app"), ("echo", "tests.bench.echo_app:app"))
+
+
+def run_load(
+    database_url: str,
+    workers: int,
+    threads: int,
+    rates=RATES,
+    seconds: float = STAGE_SECONDS,
+    progress=None,
+    database_pids: tuple[int, ...] = (),
+    grace: float = 1.0,
+) -> Result:
+    """Both apps side by side (idle while the other is measured), rate by rate, each until it is not sustained.
+
+    Interleaving the two keeps the comparison fair on a machine whose other load changes over the run.
+    `database_pids` (the postmaster) are counted in each stage's CPU per event.
+    """
+    say = progress or (lambda _line: None)
+    stages: dict[str, list[Stage]] = {name: [] for name, _app in APPS}
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="madoguchi-load-")))
+        emulator = stack.enter_context(Emulator())
+        env = server_env(database_url, f"{emulator.url}/emulator/line")
+        servers = {name: stack.enter_context(gunicorn(app, env, workers, threads, tmp / f"{name}.log"))
+                   for name, app in APPS}  # fmt: skip
+        emulator.wait_until_ready()
+        generators = {}
+        for prefix, (name, _app) in enumerate(APPS, 1):
+            servers[name].wait_until_up()
+            warm_up(servers[name], emulator, workers, threads)
+            generators[name] = Generator(emulator, name, prefix)
+            stack.callback(generators[name].close)
+        active = [name for name, _app in APPS]
+        for rate in rates:
+            for name in list(active):
+                pids = [servers[name].pid, *database_pids]
+                before = cpu_seconds(pids)
+                stage = generators[name].send(servers[name].port, rate, seconds)
+                if stage.ok:
+                    stage.cpu_ms = (cpu_seconds(pids) - before) * 1000 / stage.ok
+                stages[name].append(stage)
+                say(stage.row())
+                if not stage.sustained:
+                    active.remove(name)
+            if not active:
+                break
+        time.sleep(grace)  # for a late push (e.g. a retry after a reply that did arrive)
+        leftover, notes, late_duplicates = emulator.collect([])["pushes"], [], 0
+        for name, generator in generators.items():
+            generator.finish(leftover)
+            late_duplicates += generator.late_duplicates
+            if generator.late:
+                notes.append(f"{name}: {generator.late} late pushes ({generator.late_duplicates} duplicated)")
+        violations = emulator.violations()
+        pids = [emulator.pid, *(server.pid for server in servers.values())]
+        for name, server in servers.items():
+            errors = [line for line in server.log.read_text(errors="replace").splitlines() if "ERROR" in line]
+            if errors:
+                notes.append(f"{name}: {len(errors)} ERROR lines in its log, the first: {errors[0]}")
+    return Result(
+        stages["bot"], stages["echo"], verdict(stages["bot"], stages["echo"]), violations, notes, late_duplicates, pids
+    )
+
+
+def postmaster_pid(data_dir: Path) -> int | None:
+    """The PostgreSQL server's pid (first line of postmaster.pid), or None if it cannot be read."""
+    try:
+        return int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for each app (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker (default 4)")
+    parser.add_argument("--seconds", type=float, default=STAGE_SECONDS, help="length of each stage")
+    parser.add_argument("--rates", default=",".join(map(str, RATES)), help="events/s, comma-separated")
+    parser.add_argument("--fast-db", action="store_true", help="PostgreSQL without fsync (default: durable)")
+    args = parser.parse_args(argv)
+    rates = [float(r) for r in args.rates.split(",")]
+
+    from bot.demo import prepare_database
+    from tests.support.postgres import postgres_cluster
+
+    began = time.monotonic()
+    print(f"== load: gunicorn -w {args.workers} --threads {args.threads} (gthread) + PostgreSQL 15 "
+          f"({'fsync off' if args.fast_db else 'durable'}), {USERS:,} users, {args.seconds:g} s per rate, "
+          f"{os.cpu_count()} CPUs, loopback", flush=True)  # fmt: skip
+    with postgres_cluster(durable=not args.fast_db) as cluster:
+        url = cluster.create_database("bench_load")
+        prepare_database(url)
+        print(HEADER, flush=True)
+        pid = postmaster_pid(cluster.data)
+        result = run_load(url, args.workers, args.threads, rates, args.seconds, lambda line: print(line, flush=True),
+                          database_pids=(pid,) if pid else ())  # fmt: skip
+    for line in result.verdict.lines():
+        print(line)
+    refused = sum(s.refused for s in result.stages)
+    print(f"lost {result.lost}, duplicated {result.duplicated} (must be 0); refused replies {refused}, "
+          f"emulator violations {result.violations}")  # fmt: skip
+    for note in result.notes:
+        print(note)
+    print(f"({time.monotonic() - began:.0f} s)")
+    return 0 if not result.lost and not result.duplicated else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
