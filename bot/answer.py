@@ -33,6 +33,7 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
+NEAR_EXACT = 0.9  # rapidfuzz ratio of the message to its best paraphrase
 GUIDE_CONFIDENCE = 0.6
 # 「お答えできません」 only on clear signs (住民票, 天気…); a message with no signs at all gets 「わかりません」.
 OUT_OF_SCOPE_CONFIDENCE = 0.4
@@ -108,13 +109,15 @@ def _route(
         return entry_reply(ctx, best.entry, lang, confidence=best.score, intent=intent)
     if intent == "out_of_scope" and conf >= OUT_OF_SCOPE_CONFIDENCE:
         return Reply([m.text(t("out_of_scope", lang), main_menu(lang))], intent=intent, confidence=conf)
+    guide = intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives
+    if guide and best and best.score >= THRESHOLDS.suggest and _one_topic(matches, intent):
+        # 「解散」「NPO」: a bare topic word matches many entries of one topic alike; narrow it down by asking.
+        return _guide(ctx, session, conversation, intent, conf, text)
     if best and best.score >= THRESHOLDS.suggest:
         log_unanswered(session, text, "low_confidence", triage, best)
         return suggestions(matches, lang, intent, best.score)
-    if intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives:
-        reply = guided.start(ctx, session, conversation, intent, text)
-        reply.confidence = conf
-        return reply
+    if guide:
+        return _guide(ctx, session, conversation, intent, conf, text)
     log_unanswered(session, text, "abstained", triage, best)
     if triage.alternatives and conf >= 0.3:
         chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]
@@ -123,9 +126,20 @@ def _route(
 
 
 def _clear_winner(matches: list[Match]) -> bool:
+    """The best match stands out from the next, or the message is (nearly) one of its paraphrases word for word."""
     if len(matches) < 2:
         return True
-    return matches[0].score - matches[1].score >= THRESHOLDS.margin or matches[0].score >= 0.8
+    return matches[0].score - matches[1].score >= THRESHOLDS.margin or matches[0].fuzzy >= NEAR_EXACT
+
+
+def _one_topic(matches: list[Match], intent: str) -> bool:
+    return len(matches) > 1 and all(match.entry.topic == intent for match in matches)
+
+
+def _guide(ctx, session, conversation, intent: str, conf: float, text: str) -> Reply:
+    reply = guided.start(ctx, session, conversation, intent, text)
+    reply.confidence = conf
+    return reply
 
 
 def contact_reply(ctx: BotContext, lang: str, intent: str = "human", confidence: float | None = None) -> Reply:

@@ -7,6 +7,7 @@ import shutil
 import socket
 
 import pytest
+from hypothesis import settings
 
 from bot.app import create_app
 from bot.demo import prepare_database
@@ -14,6 +15,11 @@ from tests.support.events import SECRET, TOKEN, body, sign
 from tests.support.postgres import pg_cluster, pg_url  # noqa: F401  (PostgreSQL fixtures for every package)
 
 TEST_DATABASE = os.environ.get("MADOGUCHI_TEST_DATABASE", "sqlite")
+
+# CI runs the property tests with fixed seeds and no example database: the same examples every run, no flakes.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_sessionfinish(session, exitstatus):
