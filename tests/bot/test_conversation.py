@@ -84,3 +84,10 @@ def test_easy_japanese_can_be_chosen(user):
     assert "やさしい" in visible(user.last)
     user.taps("ボランティアを したい")
     assert "だれが" in visible(user.last)
+
+
+@pytest.mark.parametrize(("word", "question"), [("解散", "どの団体"), ("NPO", "どの段階")])
+def test_a_bare_topic_word_is_narrowed_down_not_answered_with_a_guess(user, word, question):
+    reply = user.says(word)
+    assert question in visible(reply)
+    assert not any(m.get("type") == "flex" for m in reply)  # no answer card picked among look-alikes
