@@ -42,9 +42,17 @@ def start(ctx: BotContext, session: Session, conversation: Conversation, topic: 
         limit = turn.settings.max_open_per_user
         if len(service.upcoming_bookings(session, turn.user_id, turn.now)) >= limit:
             raise TooManyBookings(f"同時にお持ちいただけるご予約は{limit}件までです。")
-        return dates(turn, TOPIC_TYPES.get(topic or "", "general"))
+        result = dates(turn, TOPIC_TYPES.get(topic or "", "general"))
     except BookingError as exc:
-        return recover(turn, exc)
+        result = recover(turn, exc)
+    return _note_language(result, conversation.user.language)
+
+
+def _note_language(result: Reply, lang: str) -> Reply:
+    """The booking steps are in Japanese: say so in English first, with the way to a person who can help."""
+    if lang == "en" and len(result.messages) < m.MAX_MESSAGES:
+        result.messages.insert(0, m.text(bt("english_note")))
+    return result
 
 
 def on_postback(ctx: BotContext, session: Session, conversation: Conversation, data: dict) -> Reply:

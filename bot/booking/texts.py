@@ -1,4 +1,4 @@
-"""Booking strings shown to residents (Japanese); `bt(key, **values)` fills them in."""
+"""Booking strings shown to residents (Japanese, with one English note); `bt(key, **values)` fills them in."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from bot.booking.rules import TOKYO
 WEEKDAY = "月火水木金土日"
 
 TEXTS: dict[str, str] = {
+    "english_note": "Booking a consultation: the next steps are in Japanese. Tap a date and a time to book. "
+    "If you would like help in English, send 「相談員と話したい」 (talk to a person) and a coordinator will help you.",
     "choose_type": "どの相談をご予約になりますか？",
     "dates": "「{name}」のご予約ですね。{description}\n（{duration}分・{place}）\nご希望の日を選んでください。",
     "dates_from": "{day}以降で空きのある日です。ご希望の日を選んでください。",

@@ -151,3 +151,8 @@ def test_the_menu_is_one_tap_away_in_every_language(user):
         user.taps(user.labels()[0])
         user.taps(back)
         assert shows_main_menu(user.last)
+
+
+def test_an_english_booking_says_the_steps_are_in_japanese_and_how_to_get_help(user):
+    text = visible(user.says("Can I book a consultation?"))
+    assert "the next steps are in Japanese" in text and "相談員と話したい" in text
