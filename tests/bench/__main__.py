@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures (`make bench`; the load benchmark is `make bench-load`)."""
 
-from tests.bench import booking, retrieval, webhook
+from tests.bench import admin, booking, retrieval, webhook
 
 if __name__ == "__main__":
     print("== retrieval (one core, synthetic entries; naive = rapidfuzz WRatio over all paraphrases)")
@@ -11,4 +11,7 @@ if __name__ == "__main__":
         print(line)
     print("\n== webhook (1,000 text events, one at a time, through a real HTTP server with the emulator)")
     for line in webhook.run():
+        print(line)
+    print("\n== admin pages (render time through the test client)")
+    for line in admin.run():
         print(line)
