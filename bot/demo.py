@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from werkzeug.serving import run_simple
@@ -15,6 +18,7 @@ from bot.db import make_engine, make_session_factory, unit_of_work
 from bot.migrate import upgrade
 from knowledge.store import seed_from_content
 
+log = logging.getLogger(__name__)
 DEMO_SECRET = "demo-channel-secret"  # noqa: S105 (emulator-only credentials)
 DEMO_TOKEN = "demo-access-token"  # noqa: S105
 
@@ -48,6 +52,20 @@ def seed_demo_data(svc, var: Path = Path("var")) -> list[tuple[str, str]]:
         seed_demo_handoff(session, svc.context.clock())
         seed_demo_activity(session, svc.context.today())
     return logins
+
+
+def _sync_rich_menu(env: dict[str, str]) -> None:
+    """Install the six-area rich menu in the emulator once the server answers (as `madoguchi richmenu sync` would)."""
+    from bot.richmenu import sync
+
+    for _ in range(50):
+        time.sleep(0.2)
+        try:
+            sync(env["LINE_API_BASE"], env["LINE_DATA_API_BASE"], env["LINE_CHANNEL_ACCESS_TOKEN"])
+            return
+        except Exception:  # noqa: BLE001, S112 (the server is not up yet: try again)
+            continue
+    log.warning("the demo rich menu could not be installed; run `madoguchi richmenu sync`")
 
 
 def demo_env(host: str, port: int) -> dict[str, str]:
@@ -90,6 +108,7 @@ Press Ctrl-C to stop.
 """,
         flush=True,
     )
+    threading.Thread(target=_sync_rich_menu, args=(env,), daemon=True).start()
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
