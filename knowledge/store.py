@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from knowledge.entries import Entry, entry_from_dict, load_content, load_glossary
 from knowledge.models import FaqEntry, FaqRevision
 from knowledge.search import Glossary, KnowledgeIndex
 
+SEED_AUTHOR = "seed"
 ENTRY_FIELDS = (
     "topic",
     "question",
@@ -27,20 +28,39 @@ ENTRY_FIELDS = (
 
 
 def seed_from_content(session: Session, entries: list[Entry] | None = None) -> int:
-    """Insert shipped entries that the database does not have yet (staff edits are never overwritten)."""
+    """Load shipped entries: insert the new ones and refresh those staff never edited; returns rows written.
+
+    An entry whose every revision is by "seed" follows the shipped files (a release can correct it); once staff
+    save, import or revert it, the database copy is theirs and is never overwritten.
+    """
     entries = load_content() if entries is None else entries
-    existing = set(session.scalars(select(FaqEntry.id)))
-    added = 0
+    rows = {row.id: row for row in session.scalars(select(FaqEntry))}
+    by_staff = or_(FaqRevision.author.is_(None), FaqRevision.author != SEED_AUTHOR)
+    edited = set(session.scalars(select(FaqRevision.faq_id).where(by_staff)))
+    written = 0
     for entry in entries:
-        if entry.id in existing:
-            continue
         data = entry.to_dict()
-        row = FaqEntry(id=entry.id, status="published", version=1, **{k: data[k] for k in ENTRY_FIELDS})
-        session.add(row)
-        session.add(FaqRevision(faq_id=entry.id, version=1, snapshot=_json_snapshot(data), author="seed"))
-        added += 1
+        fields = {k: data[k] for k in ENTRY_FIELDS}
+        row = rows.get(entry.id)
+        if row is None:
+            row = FaqEntry(id=entry.id, status="published", version=1, **fields)
+            session.add(row)
+        elif entry.id in edited or _json_snapshot(fields) == _json_snapshot(_fields_of(row)):
+            continue
+        else:
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.version += 1
+        session.add(
+            FaqRevision(faq_id=entry.id, version=row.version, snapshot=_json_snapshot(data), author=SEED_AUTHOR)
+        )
+        written += 1
     session.flush()
-    return added
+    return written
+
+
+def _fields_of(row: FaqEntry) -> dict:
+    return {k: getattr(row, k) for k in ENTRY_FIELDS}
 
 
 def _json_snapshot(data: dict) -> dict:
@@ -49,7 +69,7 @@ def _json_snapshot(data: dict) -> dict:
 
 def row_to_entry(row: FaqEntry) -> Entry:
     """The served value of a stored FAQ row."""
-    return entry_from_dict({"id": row.id, **{k: getattr(row, k) for k in ENTRY_FIELDS}})
+    return entry_from_dict({"id": row.id, **_fields_of(row)})
 
 
 def published_entries(session: Session) -> list[Entry]:
