@@ -23,8 +23,7 @@ from knowledge.models import FaqEntry
 from tests.conftest import copy_template
 from tests.support.admin import PASSWORD, create_user, login_as
 from tests.support.browser import missing_reason, save_screenshot
-from tests.support.events import SECRET, TOKEN
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, emulator_config
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
 
@@ -37,14 +36,7 @@ def live(template_db, tmp_path_factory):
     def build(base: str):
         return create_app(
             {
-                "TESTING": True,
-                "DATABASE_URL": url,
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                "LINE_API_BASE": f"{base}/emulator/line",
-                "LINE_DATA_API_BASE": f"{base}/emulator/line",
-                "EMULATOR_ENABLED": True,
-                "EMULATOR_WEBHOOK_URL": f"{base}/callback",
+                **emulator_config(base, url),
                 "SEND_ASYNC": False,
             }
         )

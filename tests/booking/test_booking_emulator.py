@@ -19,7 +19,7 @@ from bot.db import unit_of_work
 from bot.messages import visible_text
 from tests.conftest import free_port
 from tests.support.driver import actions
-from tests.support.events import SECRET, TOKEN
+from tests.support.live_server import emulator_config
 
 
 @pytest.fixture
@@ -31,14 +31,7 @@ def live(db_url):
     base = f"http://127.0.0.1:{port}"
     app = create_app(
         {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-            "LINE_API_BASE": f"{base}/emulator/line",
-            "LINE_DATA_API_BASE": f"{base}/emulator/line",
-            "EMULATOR_ENABLED": True,
-            "EMULATOR_WEBHOOK_URL": f"{base}/callback",
+            **emulator_config(base, db_url),
             "SEND_ASYNC": False,
         }
     )

@@ -16,8 +16,7 @@ from bot.app import create_app
 from bot.messages import visible_text
 from tests.support.conversation import Clock
 from tests.support.driver import actions
-from tests.support.events import SECRET, TOKEN
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, emulator_config
 
 
 @pytest.fixture
@@ -27,14 +26,7 @@ def live(db_url):
     def build(base: str):
         app = create_app(
             {
-                "TESTING": True,
-                "DATABASE_URL": db_url,
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                "LINE_API_BASE": f"{base}/emulator/line",
-                "LINE_DATA_API_BASE": f"{base}/emulator/line",
-                "EMULATOR_ENABLED": True,
-                "EMULATOR_WEBHOOK_URL": f"{base}/callback",
+                **emulator_config(base, db_url),
                 "EMULATOR_REPLY_WAIT": 2,
                 "SEND_ASYNC": False,
             }

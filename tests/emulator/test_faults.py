@@ -23,7 +23,6 @@ from bot.jobs import resend_pending_outbox
 from bot.models import OutboxItem
 from bot.outbox import USED_BY_EARLIER, revive
 from bot.services import Services
-from tests.support.events import SECRET, TOKEN
 from tests.support.line_faults import (
     PUSH,
     REPLY,
@@ -34,7 +33,7 @@ from tests.support.line_faults import (
     outbox_settled,
     wait_until,
 )
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, emulator_config
 
 FAST = {
     "LINE_API_TIMEOUT": 1.0,
@@ -69,14 +68,7 @@ def live(db_url):
     def build(base: str):
         return create_app(
             {
-                "TESTING": True,
-                "DATABASE_URL": db_url,
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                "LINE_API_BASE": f"{base}/emulator/line",
-                "LINE_DATA_API_BASE": f"{base}/emulator/line",
-                "EMULATOR_ENABLED": True,
-                "EMULATOR_WEBHOOK_URL": f"{base}/callback",
+                **emulator_config(base, db_url),
                 "EMULATOR_REPLY_WAIT": 0.3,
                 "SEND_ASYNC": True,
                 **FAST,

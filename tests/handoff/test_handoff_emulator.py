@@ -20,8 +20,7 @@ from bot.handoff.queue import push_usage  # noqa: E402
 from bot.messages import visible_text  # noqa: E402
 from tests.handoff.console_support import mount_console  # noqa: E402
 from tests.handoff.factories import TUESDAY_MORNING, Clock  # noqa: E402
-from tests.support.events import SECRET, TOKEN  # noqa: E402
-from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.live_server import LiveServer, emulator_config  # noqa: E402
 
 
 @pytest.fixture
@@ -32,14 +31,7 @@ def live(db_url, monkeypatch):
     def build(base: str):
         app = create_app(
             {
-                "TESTING": True,
-                "DATABASE_URL": db_url,
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                "LINE_API_BASE": f"{base}/emulator/line",
-                "LINE_DATA_API_BASE": f"{base}/emulator/line",
-                "EMULATOR_ENABLED": True,
-                "EMULATOR_WEBHOOK_URL": f"{base}/callback",
+                **emulator_config(base, db_url),
                 "EMULATOR_REPLY_WAIT": 0.5,
                 "SEND_ASYNC": False,
             }

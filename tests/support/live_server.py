@@ -45,3 +45,19 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def emulator_config(base: str, database_url: str) -> dict:
+    """App config for a test server at `base` whose LINE platform is its own emulator (the test credentials)."""
+    from tests.support.events import SECRET, TOKEN
+
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE": f"{base}/emulator/line",
+        "LINE_DATA_API_BASE": f"{base}/emulator/line",
+        "EMULATOR_ENABLED": True,
+        "EMULATOR_WEBHOOK_URL": f"{base}/callback",
+    }
