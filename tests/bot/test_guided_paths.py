@@ -164,7 +164,7 @@ def test_an_earlier_button_changes_that_answer_and_the_later_questions_are_asked
     walk(user, "ボランティアを始めたい")
     who = {a["label"]: a for a in actions(user.last)}
     walk(user, "自分が参加したい", "家の近く")
-    user.tap(who["学校・学生として"])  # a stale chip from two messages ago
+    user.tap(who["学校として"])  # a stale chip from two messages ago
     assert "会社や学校として" in visible(user.last)
 
 
@@ -202,3 +202,10 @@ def test_after_an_answer_the_menu_is_one_tap_away(user):
     walk(user, "協働・連携したい", "NPO・団体どうし", "協働の基本")
     user.taps("最初に戻る")
     assert shows_main_menu(user.last)
+
+
+def test_a_student_who_wants_to_volunteer_is_not_sent_to_the_school_placement_answer(user):
+    user.follows()
+    walk(user, "ボランティアを始めたい")
+    text = walk(user, "学生・生徒です")
+    assert "学生でもボランティアはできますか" in text and "受け入れ先との調整" not in text
