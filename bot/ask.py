@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from bot import config as config_mod
 from bot.app import build_services
+from bot.booking.defaults import seed_demo
 from bot.db import make_engine, unit_of_work
 from bot.inbound import Inbound
 from bot.messages import visible_text
@@ -36,6 +37,7 @@ class Asker:
         svc = build_services(config, engine=engine)
         with unit_of_work(svc.session_factory) as session:
             seed_from_content(session)
+            seed_demo(session, svc.context.today())  # consultation types and their slots, as the worker makes them
         return cls(svc)
 
     def ask(self, text: str) -> dict:

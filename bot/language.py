@@ -70,4 +70,5 @@ def other_language_reply(code: str) -> Reply:
         m.Choice(t("label.easy_japanese"), data={"a": "lang", "l": "easy"}),
         back_to_menu("en"),
     ]
-    return Reply([m.text(body, chips)], intent="other_language")
+    # One of the fixed intent ids (analytics, `madoguchi ask`): what the bot can do for them is a person.
+    return Reply([m.text(body, chips)], intent="human")

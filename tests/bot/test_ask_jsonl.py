@@ -13,7 +13,14 @@ FIELDS = {"text", "intent", "confidence", "faq_id", "handoff", "reply_text", "me
 
 
 def test_ask_jsonl_writes_one_answer_per_question_in_order():
-    questions = ["ボランティアを始めたい", "開館時間を教えて", "明日の天気は？"]
+    questions = [
+        "ボランティアを始めたい",
+        "開館時間を教えて",
+        "明日の天気は？",
+        "我想当志愿者",
+        "相談を予約したい",
+        "🙂",
+    ]
     stdin = "\n".join(json.dumps({"text": q}, ensure_ascii=False) for q in questions) + "\n\n"
     result = CliRunner().invoke(main, ["ask", "--jsonl"], input=stdin)
     assert result.exit_code == 0, result.output
@@ -38,3 +45,9 @@ def test_ask_jsonl_reports_a_malformed_line_and_goes_on():
     assert "error" in first and first["line"] == "not json"
     assert "error" in second
     assert third["intent"] == "greeting"
+
+
+def test_a_booking_question_is_offered_the_dates_a_running_worker_would_have_made():
+    result = CliRunner().invoke(main, ["ask", "--jsonl"], input='{"text": "解散の相談を予約したい"}\n')
+    answer = json.loads(result.output)
+    assert answer["intent"] == "booking" and "ご希望の日を選んでください" in answer["reply_text"]
