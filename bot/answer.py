@@ -94,7 +94,7 @@ def _route(
     if intent == "human":
         return contact_reply(ctx, lang, intent, conf)
     if intent == "greeting":
-        key = "greeting.thanks" if any(w in text.lower() for w in ("ありがと", "thank")) else "greeting.hello"
+        key = _greeting_key(text.lower())
         return Reply([m.text(t(key, lang, centre=ctx.profile.name), main_menu(lang))], intent=intent, confidence=conf)
     if intent == "booking":
         if MANAGE_PATTERN.search(text):
@@ -123,6 +123,15 @@ def _route(
         chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]
         return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf)
     return dont_know(lang, intent, conf)
+
+
+BYE_WORDS = ("さようなら", "さよなら", "ばいばい", "バイバイ", "またね", "失礼します", "しつれいします", "bye")
+
+
+def _greeting_key(text: str) -> str:
+    if any(w in text for w in ("ありがと", "thank", "助かり", "たすかり", "助かっ")):
+        return "greeting.thanks"
+    return "greeting.bye" if any(w in text for w in BYE_WORDS) else "greeting.hello"
 
 
 def _clear_winner(matches: list[Match]) -> bool:

@@ -57,6 +57,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "easy": "こんにちは。ボタンを えらぶか、みじかい 文で おくってください。",
         "en": "Hello. Please choose a topic or send a short message.",
     },
+    "greeting.bye": {
+        "ja": "ご連絡ありがとうございました。またいつでもどうぞ。",
+        "easy": "ありがとうございました。また いつでも どうぞ。",
+        "en": "Thank you for writing. Goodbye, and write to us any time.",
+    },
     "greeting.thanks": {
         "ja": "どういたしまして。またいつでもご相談ください。",
         "easy": "どういたしまして。また いつでも どうぞ。",

@@ -91,3 +91,13 @@ def test_a_bare_topic_word_is_narrowed_down_not_answered_with_a_guess(user, word
     reply = user.says(word)
     assert question in visible(reply)
     assert not any(m.get("type") == "flex" for m in reply)  # no answer card picked among look-alikes
+
+
+def test_goodbye_gets_a_goodbye_not_a_hello(user):
+    text = visible(user.says("さようなら"))
+    assert "またいつでも" in text and "こんにちは" not in text
+
+
+def test_what_is_an_npo_is_answered_with_the_law_as_source(user):
+    text = visible(user.says("NPOってなに？"))
+    assert "Non-Profit Organization" in text and "特定非営利活動促進法" in text

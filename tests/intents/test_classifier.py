@@ -8,7 +8,16 @@ from intents import classify
 
 
 @pytest.mark.parametrize(
-    "text", ["死にたい", "もう消えたい…", "夫に殴られる", "子どもが虐待されているかも", "助けて", "たすけてください"]
+    "text",
+    [
+        "死にたい",
+        "もう消えたい…",
+        "夫に殴られる",
+        "子どもが虐待されているかも",
+        "助けて",
+        "たすけてください",
+        "主人から毎日どなられてつらいです",
+    ],
 )
 def test_danger_signals_are_crisis(text):
     triage = classify(text)
