@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,8 +18,10 @@ from bot.inbound import Inbound
 from bot.models import Conversation, InboundEvent, Message
 from bot.outbox import enqueue
 from bot.reply import Reply
+from knowledge.store import one_version
 
 log = logging.getLogger(__name__)
+_INSERT_IGNORING_DUPLICATES = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass
@@ -31,6 +34,20 @@ class Outcome:
 
 def record_event(session: Session, inbound: Inbound) -> bool:
     """Insert the event id; False when it was processed before (a redelivery)."""
+    dialect = session.get_bind().dialect.name
+    if dialect in _INSERT_IGNORING_DUPLICATES:  # one statement instead of a savepoint around the insert
+        values = {
+            "webhook_event_id": inbound.webhook_event_id,
+            "event_type": inbound.event_type,
+            "line_user_id": inbound.user_id,
+            "is_redelivery": inbound.is_redelivery,
+        }
+        insert = _INSERT_IGNORING_DUPLICATES[dialect](InboundEvent).values(values)
+        inserted = insert.on_conflict_do_nothing(index_elements=["webhook_event_id"]).returning(InboundEvent.id)
+        if session.execute(inserted).scalar() is not None:
+            return True
+        log.info("event %s already processed; skipped", inbound.webhook_event_id)
+        return False
     try:
         with session.begin_nested():
             session.add(
@@ -85,7 +102,8 @@ def process_inbound(session: Session, ctx: BotContext, inbound: Inbound) -> Outc
         meta = {"intent": reply.intent}
         items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta)
         return Outcome(reply, [item.id for item in items])
-    reply = dispatch(ctx, session, conversation, inbound)
+    with one_version():  # one content-version query and no repeated search per event
+        reply = dispatch(ctx, session, conversation, inbound)
     if reply is not None and inbound.kind in ("text", "postback"):
         conversation.misunderstood_count = 0 if reply.understood else conversation.misunderstood_count + 1
     if reply is None or not reply.messages:

@@ -17,7 +17,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +43,21 @@ _PARTICLE = re.compile(r"[のをがはにでともへや]")
 _KANA_ONLY = re.compile(r"^[\u3041-\u309f]+$")
 _WORD = re.compile(r"[a-z0-9]+")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# Inside `remembered_searches()`: (index, query, today) -> every ranked match (before the cut to k).
+_remembered: ContextVar[dict | None] = ContextVar("knowledge_remembered_searches", default=None)
+
+
+@contextmanager
+def remembered_searches() -> Iterator[None]:
+    """Within the block (one event), a repeated search of the same index, query and day is not computed again.
+
+    The index is immutable and a search depends only on its query and day, so the result is the same.
+    """
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
 
 
 @dataclass(frozen=True)
@@ -177,6 +194,17 @@ class KnowledgeIndex:
 
     def search(self, query: str, today: date | None = None, k: int = 3) -> list[Match]:
         """Top-k entries for a query, best first; entries not valid on `today` are never returned."""
+        memo = _remembered.get()
+        if memo is None:
+            return self._ranked(query, today)[:k]
+        key = (self, query, today)
+        ranked = memo.get(key)
+        if ranked is None:
+            ranked = memo[key] = self._ranked(query, today)
+        return ranked[:k]
+
+    def _ranked(self, query: str, today: date | None) -> list[Match]:
+        """Every candidate entry that matches at all, best first."""
         if self._starts is None:
             return []
         if is_latin_script(query):
@@ -220,7 +248,7 @@ class KnowledgeIndex:
         top = np.argsort(-lexical)[:CANDIDATES]
         matches = [self._fuse(norm, int(entry_ids[i]), float(lexical[i])) for i in top if lexical[i] > 0]
         matches.sort(key=lambda m: -m.score)
-        return matches[:k]
+        return matches
 
     def _fuse(self, norm: str, position: int, lexical: float) -> Match:
         best_text, best_fuzzy = "", 0.0

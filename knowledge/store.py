@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -10,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from knowledge.entries import Entry, entry_from_dict, load_content, load_glossary
 from knowledge.models import FaqEntry, FaqRevision
-from knowledge.search import Glossary, KnowledgeIndex
+from knowledge.search import Glossary, KnowledgeIndex, remembered_searches
 
 SEED_AUTHOR = "seed"
+# Inside `one_version()`: id(IndexCache) -> the index its first `get` returned.
+_pinned: ContextVar[dict | None] = ContextVar("knowledge_pinned_index", default=None)
 ENTRY_FIELDS = (
     "topic",
     "question",
@@ -86,6 +91,19 @@ def content_version(session: Session) -> tuple:
     return (count, str(latest), versions)
 
 
+@contextmanager
+def one_version() -> Iterator[None]:
+    """Within the block (one bot event, which never edits FAQ rows), every `IndexCache.get` returns the index its
+    first call did, without asking the database for the content version again, and a repeated search is not
+    computed again. Not for code that edits FAQ content (it must see its own changes)."""
+    token = _pinned.set({})
+    try:
+        with remembered_searches():
+            yield
+    finally:
+        _pinned.reset(token)
+
+
 @dataclass
 class IndexCache:
     """Keeps one built index per process and rebuilds it when the stored content changes."""
@@ -103,14 +121,24 @@ class IndexCache:
         return cls(Glossary(load_glossary()))
 
     def get(self, session: Session) -> KnowledgeIndex:
-        """The index for the currently stored content."""
+        """The index for the currently stored content (inside `one_version()`, as of the first call)."""
+        pinned = _pinned.get()
+        if pinned is not None and (index := pinned.get(id(self))) is not None:
+            return index
         version = content_version(session)
         with self._lock:
             if self._index is None or version != self._version:
                 self._index = KnowledgeIndex(published_entries(session), self.glossary)
                 self._version = version
-            return self._index
+            index = self._index
+        if pinned is not None:
+            pinned[id(self)] = index
+        return index
 
     def entry(self, entry_id: str) -> Entry | None:
         """An entry of the last built index by id (call `get` first in the same event)."""
-        return self._index.by_id.get(entry_id) if self._index else None
+        pinned = _pinned.get()
+        index = pinned.get(id(self)) if pinned is not None else None
+        if index is None:
+            index = self._index
+        return index.by_id.get(entry_id) if index else None
