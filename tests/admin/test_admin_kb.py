@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from knowledge.entries import load_content
 from knowledge.models import FaqEntry
 from tests.support.admin import csrf_token
 
@@ -34,7 +35,7 @@ def test_an_edited_export_uploads_back(staff, factory):
 def test_the_csv_export_uploads_back_unchanged(staff):
     body = staff.get("/admin/kb/export.csv").data
     page = upload(staff, "faq.csv", body).get_data(as_text=True)
-    assert "新規: 0件" in page and "更新: 0件" in page and "変更なし: 159件" in page
+    assert "新規: 0件" in page and "更新: 0件" in page and f"変更なし: {len(load_content())}件" in page
 
 
 def test_a_broken_upload_is_explained(staff):

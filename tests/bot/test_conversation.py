@@ -99,5 +99,5 @@ def test_goodbye_gets_a_goodbye_not_a_hello(user):
 
 
 def test_what_is_an_npo_is_answered_with_the_law_as_source(user):
-    text = visible(user.says("NPOってなに？"))
+    text = visible(user.says("NPOとはなんですか？"))
     assert "Non-Profit Organization" in text and "特定非営利活動促進法" in text
