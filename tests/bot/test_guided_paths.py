@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.conversation import conversation_row, freeze_clock, quick_labels, shows_main_menu, spec_errors
+from tests.support.conversation import conversation_row, freeze_clock, quick_labels, shows_main_menu, spec_errors, walk
 from tests.support.driver import WebhookUser, actions, visible
 
 
@@ -16,14 +16,6 @@ def clock(app):
 @pytest.fixture
 def user(app, post_events, clock):
     return WebhookUser(app, post_events)
-
-
-def walk(user: WebhookUser, *labels: str) -> str:
-    """Tap each label in turn (each must be in the bot's last reply); every reply must be valid for LINE."""
-    for label in labels:
-        messages = user.taps(label)
-        assert messages and spec_errors(messages) == [], (label, spec_errors(messages))
-    return visible(user.last)
 
 
 def type_all(user: WebhookUser, *texts: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.conversation import freeze_clock, handoffs, quick_labels, shows_main_menu, spec_errors
+from tests.support.conversation import freeze_clock, handoffs, quick_labels, shows_main_menu, spec_errors, walk
 from tests.support.driver import WebhookUser, visible
 
 
@@ -12,13 +12,6 @@ from tests.support.driver import WebhookUser, visible
 def user(app, post_events):
     freeze_clock(app)
     return WebhookUser(app, post_events)
-
-
-def walk(user: WebhookUser, *labels: str) -> str:
-    for label in labels:
-        messages = user.taps(label)
-        assert messages and spec_errors(messages) == [], (label, spec_errors(messages))
-    return visible(user.last)
 
 
 ENGLISH_PATHS = [

@@ -13,6 +13,7 @@ from bot.handoff.models import Handoff
 from bot.menu import PATHS
 from bot.models import Conversation, LineUser
 from bot.texts import t
+from tests.support.driver import WebhookUser, visible
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=TOKYO)  # the centre is open (9:00-20:00)
@@ -76,3 +77,11 @@ def handoffs(app, line_user_id: str) -> list[Handoff]:
     with app.extensions["madoguchi"].session_factory() as session:
         user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id))
         return list(session.scalars(select(Handoff).where(Handoff.user_id == user.id).order_by(Handoff.id)))
+
+
+def walk(user: WebhookUser, *labels: str) -> str:
+    """Tap each label in turn (each must be in the bot's last reply); every reply must be valid for LINE."""
+    for label in labels:
+        messages = user.taps(label)
+        assert messages and spec_errors(messages) == [], (label, spec_errors(messages))
+    return visible(user.last)
