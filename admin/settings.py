@@ -112,5 +112,6 @@ def save():
             set_setting(db, key, value)
         if changed:
             audit(db, "settings.save", None, {k: {"from": before[k], "to": v} for k, v in changed.items()})
+    throttle.forget_settings()  # this process applies them at once (others within throttle.SETTINGS_TTL)
     flash("設定を保存しました。" if changed else "変更はありませんでした。", "info")
     return redirect(url_for(".index"))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -72,6 +73,16 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_new(session: Session, model: type[Base], key: str, values: dict):
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id: the new row's id, or None when `key` already exists
+    (one statement, no savepoint; PostgreSQL waits for a concurrent insert of the same key to settle)."""
+    insert = _DIALECT_INSERTS[session.get_bind().dialect.name](model).values(values)
+    return session.execute(insert.on_conflict_do_nothing(index_elements=[key]).returning(model.id)).scalar()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -105,6 +105,8 @@ class Message(Base):
     faq_id: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    outbox: Mapped[OutboxItem | None] = relationship()  # lets one flush insert an item and its lines together
+
 
 class Setting(Base):
     """A staff-tunable value (JSON), overriding the default in code."""

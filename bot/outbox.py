@@ -3,6 +3,8 @@
 An item is `pending` until it is `sent` or `dead`. Each attempt first claims it with one conditional UPDATE
 (pending, no live lease, backoff over) that sets a lease (`claimed_until`), so any number of processes may try
 the same ids and exactly one sends; a process that dies mid-send leaves a lease that simply runs out. The
+webhook saves that UPDATE: its items are inserted already claimed for their first attempt (`claim_for`), and
+it sends them itself right after commit (`send_claimed`); if it dies first, the lease runs out all the same. The
 reply token is used while it is fresh, otherwise a push with the item's stable X-Line-Retry-Key (LINE answers
 a repeated key with 409, which the gateway takes as success). Retryable failures (no answer, 429, 5xx) get
 an exponential backoff; other 4xx and too many attempts make the item dead, for an admin to look at.
@@ -41,8 +43,13 @@ def enqueue(
     messages: list[dict],
     reply_token: str | None = None,
     meta: dict | None = None,
+    claim_for: RetryPolicy | None = None,
 ) -> list[OutboxItem]:
-    """Store messages for sending (≤ 5 per API call) and their transcript lines; flush, never commit."""
+    """Store messages for sending (≤ 5 per API call) and their transcript lines; flush, never commit.
+
+    With `claim_for`, the items are created claimed for their first attempt (a lease of that policy): the
+    caller sends them after commit with `send_claimed(..., [Claim.of(item) ...])`.
+    """
     items: list[OutboxItem] = []
     now = utcnow()
     for start in range(0, len(messages), MAX_MESSAGES):
@@ -56,8 +63,10 @@ def enqueue(
             messages=batch,
             retry_key=str(uuid.uuid4()),
         )
+        if claim_for is not None:  # the same values as claim() sets, without its UPDATE
+            item.claimed_at, item.claimed_until, item.attempts = now, now + claim_for.lease, 1
+            item.reply_unsettled = 1 if token else 0
         session.add(item)
-        session.flush()
         for message in batch:
             session.add(
                 Message(
@@ -66,12 +75,12 @@ def enqueue(
                     kind=message.get("type", "text"),
                     text=visible_text(message),
                     payload=message,
-                    outbox_id=item.id,
+                    outbox=item,
                     **(meta or {}),
                 )
             )
         items.append(item)
-    session.flush()
+    session.flush()  # one flush for the items and their transcript lines
     return items
 
 
@@ -82,6 +91,34 @@ def _due(now: datetime):
         or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until < now),
         or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now),
     )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An item claimed for one attempt: what sending it and recording the outcome need (safe across threads)."""
+
+    id: int
+    line_user_id: str
+    reply_token: str | None
+    reply_token_at: datetime | None
+    messages: list[dict]
+    retry_key: str
+    attempts: int
+    reply_unsettled: int
+
+    @classmethod
+    def of(cls, item: OutboxItem) -> Claim:
+        """The claim held on `item` (just claimed, or created claimed and committed)."""
+        return cls(
+            item.id,
+            item.line_user_id,
+            item.reply_token,
+            item.reply_token_at,
+            item.messages,
+            item.retry_key,
+            item.attempts,
+            item.reply_unsettled,
+        )
 
 
 def claim(session: Session, item_id: int, policy: RetryPolicy = DEFAULT_POLICY) -> OutboxItem | None:
@@ -116,31 +153,41 @@ class Attempt:
 def deliver(
     factory: sessionmaker[Session], gateway: LineGateway, item_ids: list[int], policy: RetryPolicy | None = None
 ) -> list[tuple[int, datetime]]:
-    """One attempt for each due item; returns (id, when) of the items to try again (failed or deferred)."""
+    """Claim each due item and make one attempt; returns (id, when) of the items to try again (failed or deferred)."""
     policy = policy or DEFAULT_POLICY
     later: list[tuple[int, datetime]] = []
     for item_id in item_ids:
-        paused = gateway.paused_for() if hasattr(gateway, "paused_for") else 0.0
+        paused = _paused(gateway)
         if paused > policy.max_inline_pause_seconds:  # LINE said 429 with a long Retry-After: do not queue up
             later.append((item_id, utcnow() + timedelta(seconds=paused)))
             continue
         with unit_of_work(factory) as session:
             item = claim(session, item_id, policy)
-        if item is None:
-            continue
-        attempt = _send(gateway, item)
-        with unit_of_work(factory) as session:
-            when = _record(session, item, attempt, policy)
-        if when is not None:
-            later.append((item_id, when))
+        if item is not None:
+            later += send_claimed(factory, gateway, [Claim.of(item)], policy)
     return later
 
 
-def _fresh(item: OutboxItem) -> bool:
+def send_claimed(
+    factory: sessionmaker[Session], gateway: LineGateway, claims: list[Claim], policy: RetryPolicy | None = None
+) -> list[tuple[int, datetime]]:
+    """One attempt for each claimed item, outcomes stored in one transaction; returns the items to try again."""
+    return record(factory, [(c, attempt(gateway, c, policy or DEFAULT_POLICY)) for c in claims], policy)
+
+
+def _paused(gateway: LineGateway) -> float:
+    return gateway.paused_for() if hasattr(gateway, "paused_for") else 0.0
+
+
+def _fresh(item: Claim) -> bool:
     return bool(item.reply_token and item.reply_token_at and utcnow() - item.reply_token_at < REPLY_TOKEN_TTL)
 
 
-def _send(gateway: LineGateway, item: OutboxItem) -> Attempt:
+def attempt(gateway: LineGateway, item: Claim, policy: RetryPolicy = DEFAULT_POLICY) -> Attempt:
+    """Send a claimed item once: its reply token while fresh, otherwise (or when refused unused) a push."""
+    paused = _paused(gateway)
+    if paused > policy.max_inline_pause_seconds:  # a claimed item waits out a long 429 pause as a failed attempt
+        return Attempt(error=SendError(429, "waiting out LINE's rate-limit pause", retry_after=paused))
     earlier_unknown = item.reply_token is not None and item.reply_unsettled > 1  # this attempt counts one
     if _fresh(item):
         try:
@@ -162,19 +209,48 @@ def _send(gateway: LineGateway, item: OutboxItem) -> Attempt:
         return Attempt(error=exc)
 
 
-def _record(session: Session, item: OutboxItem, attempt: Attempt, policy: RetryPolicy) -> datetime | None:
-    """Store the attempt's outcome; returns when to try again, if at all."""
-    now = utcnow()
-    values: dict = {"claimed_until": None}
-    if item.reply_token is not None and attempt.reply_settled:
+def record(
+    factory: sessionmaker[Session], outcomes: list[tuple[Claim, Attempt]], policy: RetryPolicy | None = None
+) -> list[tuple[int, datetime]]:
+    """Store the outcomes of attempts in one transaction; returns (id, when) of the items to try again."""
+    if not outcomes:
+        return []
+    policy = policy or DEFAULT_POLICY
+    with unit_of_work(factory) as session:
+        now, later = utcnow(), []
+        sent = [(c, a) for c, a in outcomes if a.error is None]
+        for (via, note, settle), group in _grouped(sent).items():  # usually one UPDATE for a whole batch
+            values: dict = {"status": "sent", "via": via, "sent_at": now, "last_error": note}
+            values.update(claimed_until=None, next_attempt_at=None)
+            if settle:
+                values["reply_unsettled"] = OutboxItem.reply_unsettled - 1
+            mine = (OutboxItem.id.in_([c.id for c in group]), OutboxItem.status == "pending")
+            session.execute(update(OutboxItem).where(*mine).values(values))
+        for item, failed in outcomes:
+            if failed.error is not None:
+                when = _record_failure(session, item, failed, policy, now)
+                if when is not None:
+                    later.append((item.id, when))
+    return later
+
+
+def _settles(item: Claim, attempt: Attempt) -> bool:
+    return item.reply_token is not None and attempt.reply_settled
+
+
+def _grouped(sent: list[tuple[Claim, Attempt]]) -> dict[tuple, list[Claim]]:
+    groups: dict[tuple, list[Claim]] = {}
+    for item, done in sent:
+        groups.setdefault((done.via, done.note, _settles(item, done)), []).append(item)
+    return groups
+
+
+def _record_failure(session: Session, item: Claim, failed: Attempt, policy: RetryPolicy, now: datetime):
+    """Store a failed attempt: a backoff, or dead; returns when to try again, if at all."""
+    exc, retry_at = failed.error, None
+    values: dict = {"claimed_until": None, "last_error": str(exc)[:2000]}
+    if _settles(item, failed):
         values["reply_unsettled"] = OutboxItem.reply_unsettled - 1
-    mine = (OutboxItem.id == item.id, OutboxItem.status == "pending")
-    if attempt.error is None:
-        values.update(status="sent", via=attempt.via, sent_at=now, last_error=attempt.note, next_attempt_at=None)
-        session.execute(update(OutboxItem).where(*mine).values(values))
-        return None
-    exc, retry_at = attempt.error, None
-    values["last_error"] = str(exc)[:2000]
     if exc.retryable and item.attempts < policy.max_attempts:
         retry_at = now + policy.delay(item.attempts, exc.retry_after)
         values["next_attempt_at"] = retry_at
@@ -183,7 +259,8 @@ def _record(session: Session, item: OutboxItem, attempt: Attempt, policy: RetryP
         values["status"] = "dead"
         log.error("outbox item %s is dead after %s attempts: %s", item.id, item.attempts, exc)
     # Only the holder of this claim records a failure (a later claim has a higher attempt count).
-    session.execute(update(OutboxItem).where(*mine, OutboxItem.attempts == item.attempts).values(values))
+    mine = (OutboxItem.id == item.id, OutboxItem.status == "pending", OutboxItem.attempts == item.attempts)
+    session.execute(update(OutboxItem).where(*mine).values(values))
     return retry_at
 
 

@@ -5,64 +5,48 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import throttle
 from bot.context import BotContext
 from bot.conversation import lock_conversation
-from bot.db import utcnow
+from bot.db import insert_new, utcnow
 from bot.dispatch import dispatch
 from bot.inbound import Inbound
 from bot.models import Conversation, InboundEvent, Message
-from bot.outbox import enqueue
+from bot.outbox import Claim, enqueue
+from bot.outbox_policy import RetryPolicy
 from bot.reply import Reply
 from knowledge.store import one_version
 
 log = logging.getLogger(__name__)
-_INSERT_IGNORING_DUPLICATES = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass
 class Outcome:
-    """What handling one event produced: the reply (if any) and the outbox items to send."""
+    """What handling one event produced: the reply (if any) and the outbox items to send (claimed, when the
+    caller asked for that)."""
 
     reply: Reply | None = None
-    outbox_ids: list[int] = field(default_factory=list)
+    items: list = field(default_factory=list)
+
+    def claims(self) -> list[Claim]:
+        """The items' claims, for sending after commit (only valid when they were created claimed)."""
+        return [Claim.of(item) for item in self.items]
 
 
 def record_event(session: Session, inbound: Inbound) -> bool:
     """Insert the event id; False when it was processed before (a redelivery)."""
-    dialect = session.get_bind().dialect.name
-    if dialect in _INSERT_IGNORING_DUPLICATES:  # one statement instead of a savepoint around the insert
-        values = {
-            "webhook_event_id": inbound.webhook_event_id,
-            "event_type": inbound.event_type,
-            "line_user_id": inbound.user_id,
-            "is_redelivery": inbound.is_redelivery,
-        }
-        insert = _INSERT_IGNORING_DUPLICATES[dialect](InboundEvent).values(values)
-        inserted = insert.on_conflict_do_nothing(index_elements=["webhook_event_id"]).returning(InboundEvent.id)
-        if session.execute(inserted).scalar() is not None:
-            return True
-        log.info("event %s already processed; skipped", inbound.webhook_event_id)
-        return False
-    try:
-        with session.begin_nested():
-            session.add(
-                InboundEvent(
-                    webhook_event_id=inbound.webhook_event_id,
-                    event_type=inbound.event_type,
-                    line_user_id=inbound.user_id,
-                    is_redelivery=inbound.is_redelivery,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        log.info("event %s already processed; skipped", inbound.webhook_event_id)
-        return False
-    return True
+    values = {
+        "webhook_event_id": inbound.webhook_event_id,
+        "event_type": inbound.event_type,
+        "line_user_id": inbound.user_id,
+        "is_redelivery": inbound.is_redelivery,
+    }
+    if insert_new(session, InboundEvent, "webhook_event_id", values) is not None:
+        return True
+    log.info("event %s already processed; skipped", inbound.webhook_event_id)
+    return False
 
 
 def record_incoming(session: Session, conversation: Conversation, inbound: Inbound) -> Message:
@@ -81,8 +65,10 @@ def record_incoming(session: Session, conversation: Conversation, inbound: Inbou
     return incoming
 
 
-def process_inbound(session: Session, ctx: BotContext, inbound: Inbound) -> Outcome:
-    """Handle one event; the outcome's outbox ids are sent after the transaction commits."""
+def process_inbound(
+    session: Session, ctx: BotContext, inbound: Inbound, claim_for: RetryPolicy | None = None
+) -> Outcome:
+    """Handle one event; the outcome's outbox items (claimed with `claim_for`) are sent after commit."""
     if not record_event(session, inbound):
         return Outcome()
     if inbound.source_type != "user" or not inbound.user_id:
@@ -94,15 +80,20 @@ def process_inbound(session: Session, ctx: BotContext, inbound: Inbound) -> Outc
         user.followed_at, user.unfollowed_at = utcnow(), None
     elif inbound.kind == "unfollow":
         user.unfollowed_at = utcnow()
-    incoming = record_incoming(session, conversation, inbound)
-    if inbound.standby:
+    if inbound.standby:  # another channel answers: only the transcript
+        record_incoming(session, conversation, inbound)
         return Outcome()
+    # Reads first, writes after: the writes then reach the database together at the end (fewer statements).
     reply = throttle.check(session, conversation, inbound)
     if reply is not None:  # flooding: recorded, but answered at most once per window
+        record_incoming(session, conversation, inbound)
         meta = {"intent": reply.intent}
-        items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta)
-        return Outcome(reply, [item.id for item in items])
+        items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
+        return Outcome(reply, items)
     with one_version():  # one content-version query and no repeated search per event
+        if inbound.kind == "text" and ctx.knowledge is not None:
+            ctx.knowledge.get(session)  # text is always looked up
+        incoming = record_incoming(session, conversation, inbound)
         reply = dispatch(ctx, session, conversation, inbound)
     if reply is not None and inbound.kind in ("text", "postback"):
         conversation.misunderstood_count = 0 if reply.understood else conversation.misunderstood_count + 1
@@ -110,5 +101,5 @@ def process_inbound(session: Session, ctx: BotContext, inbound: Inbound) -> Outc
         return Outcome(reply)
     incoming.intent, incoming.confidence, incoming.faq_id = reply.intent, reply.confidence, reply.faq_id
     meta = {"intent": reply.intent, "faq_id": reply.faq_id}
-    items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta)
-    return Outcome(reply, [item.id for item in items])
+    items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
+    return Outcome(reply, items)

@@ -1,13 +1,20 @@
 """Sends committed outbox items after the webhook has answered, on a small thread pool.
 
-A failed item is tried again by this process when its backoff is short (a timer resubmits it), and by the
-worker's sweeper otherwise; the claim lease makes the two safe together.
+Items arrive claimed (`send`, from the webhook) or as ids to claim first (`submit`). Outcomes go to one
+recorder thread that stores whatever has accumulated in a single transaction, so under load many sends share
+one commit, and when idle each is stored at once. A failed item is tried again by this process when its
+backoff is short (a timer resubmits it), and by the worker's sweeper otherwise; the claim lease makes the two
+safe together. At exit (gunicorn stops a worker gracefully) every sender finishes its sends and stores their
+outcomes; after a crash the leases run out and the sweeper settles what was left.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import queue
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -15,11 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import utcnow
 from bot.line_gateway import LineGateway
-from bot.outbox import deliver
+from bot.outbox import Attempt, Claim, attempt, deliver, record, send_claimed
 from bot.outbox_policy import RetryPolicy
 
 log = logging.getLogger(__name__)
 MAX_TIMERS = 200  # beyond this many waiting retries (a long LINE outage), the sweeper does the rest
+MAX_BATCH = 200  # outcomes stored per transaction at most
+_live: weakref.WeakSet[Sender] = weakref.WeakSet()
 
 
 class Sender:
@@ -39,18 +48,28 @@ class Sender:
         self._lock = threading.Lock()
         self._timers: dict[int, threading.Timer] = {}
         self._closed = False
+        self._outcomes: queue.SimpleQueue[tuple[Claim, Attempt] | None] = queue.SimpleQueue()
+        self._recorder: threading.Thread | None = None  # started on first use
+        _live.add(self)
 
     def submit(self, item_ids: list[int]) -> None:
-        """Send these items soon; failures stay in the outbox and are retried."""
-        if not item_ids:
-            return
+        """Claim and send these items soon; failures stay in the outbox and are retried."""
+        if item_ids:
+            self._dispatch(self._run, item_ids)
+
+    def send(self, claims: list[Claim]) -> None:
+        """Send items this process holds claims on (created claimed in a committed transaction)."""
+        if claims:
+            self._dispatch(self._run_claimed, claims)
+
+    def _dispatch(self, run, work: list) -> None:
         if self._pool is None:
-            self._run(item_ids)
+            run(work)
             return
         with self._lock:
             if self._closed:
                 return
-            self._pool.submit(self._run, item_ids)
+            self._pool.submit(run, work)
 
     def _run(self, item_ids: list[int]) -> None:
         try:
@@ -58,6 +77,51 @@ class Sender:
         except Exception:
             log.exception("sending outbox items %s failed; the scheduler will retry", item_ids)
             return
+        self._retry_all(later)
+
+    def _run_claimed(self, claims: list[Claim]) -> None:
+        if self._pool is None:
+            try:
+                self._retry_all(send_claimed(self._factory, self._gateway, claims, self.policy))
+            except Exception:
+                log.exception("sending outbox items %s failed; the scheduler will retry", [c.id for c in claims])
+            return
+        self._start_recorder()
+        for claim in claims:
+            try:
+                outcome = attempt(self._gateway, claim, self.policy)
+            except Exception:
+                log.exception("sending outbox item %s failed; the scheduler will retry", claim.id)
+                continue
+            self._outcomes.put((claim, outcome))
+
+    def _start_recorder(self) -> None:
+        with self._lock:
+            if self._recorder is None:
+                self._recorder = threading.Thread(target=self._record_loop, name="sender-recorder", daemon=True)
+                self._recorder.start()
+
+    def _record_loop(self) -> None:
+        while True:
+            first = self._outcomes.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._outcomes.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._outcomes.put(None)  # stop after this batch
+                    break
+                batch.append(more)
+            try:
+                self._retry_all(record(self._factory, batch, self.policy))
+            except Exception:
+                log.exception("recording outbox items %s failed; their leases run out", [c.id for c, _ in batch])
+
+    def _retry_all(self, later: list[tuple[int, datetime]]) -> None:
         for item_id, when in later:
             self._retry_at(item_id, when)
 
@@ -81,7 +145,7 @@ class Sender:
         self.submit([item_id])
 
     def shutdown(self) -> None:
-        """Cancel waiting retries (the sweeper has them) and wait for sends in progress."""
+        """Cancel waiting retries (the sweeper has them), wait for sends in progress and store their outcomes."""
         with self._lock:
             self._closed = True
             timers, self._timers = list(self._timers.values()), {}
@@ -89,3 +153,15 @@ class Sender:
             timer.cancel()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        with self._lock:
+            recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            self._outcomes.put(None)
+            recorder.join(timeout=30)
+
+
+@atexit.register
+def _shutdown_all() -> None:
+    """Finish every sender's work before the process exits."""
+    for sender in list(_live):
+        sender.shutdown()

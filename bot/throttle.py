@@ -2,16 +2,20 @@
 
 Everything is derived from the database inside the event's transaction, while the resident's conversation row
 is locked (the pipeline takes that lock first), so several web workers agree on the count: the resident's
-messages in the window are counted from the transcript (the current one is already recorded), and "already
-told" is an outgoing notice in the same window. Messages are always recorded; only the bot's answers stop.
+messages in the window are counted from the transcript (plus the current one, recorded after the check), and
+"already told" is an outgoing notice in the same window. Messages are always recorded; only answers stop.
 
 Settings (the `settings` table, defaults here): `throttle.max_messages` (20; 0 turns throttling off) and
-`throttle.window_seconds` (60).
+`throttle.window_seconds` (60). Each process reads them at most every SETTINGS_TTL seconds (a change made in the
+admin applies at once in its own process, within that time in the others).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +38,7 @@ DEFAULT_WINDOW_SECONDS = 60
 NOTICE_INTENT = "throttle"
 COUNTED_KINDS = ("text", "postback", "media")  # what a resident sends; follow, unfollow and others are not counted
 NOT_COUNTED = ("follow", "unfollow", "join", "other")  # transcript kinds of lifecycle and unhandled events
+SETTINGS_TTL = 10.0  # seconds a process keeps the throttle settings it read
 
 
 @dataclass(frozen=True)
@@ -63,22 +68,44 @@ def throttle_settings(session: Session) -> ThrottleSettings:
     return ThrottleSettings(**values)
 
 
+_cached: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (read at, settings)
+_cache_lock = threading.Lock()
+
+
+def current_settings(session: Session) -> ThrottleSettings:
+    """The throttle settings, read again when this process's copy is older than SETTINGS_TTL."""
+    engine, now = session.get_bind(), time.monotonic()
+    with _cache_lock:
+        cached = _cached.get(engine)
+    if cached is not None and now - cached[0] < SETTINGS_TTL:
+        return cached[1]
+    settings = throttle_settings(session)
+    with _cache_lock:
+        _cached[engine] = (now, settings)
+    return settings
+
+
+def forget_settings() -> None:
+    """Make every engine's next check read the settings again (after they were changed)."""
+    with _cache_lock:
+        _cached.clear()
+
+
 def check(session: Session, conversation: Conversation, inbound: Inbound) -> Reply | None:
     """None to answer normally; else the reply for a flooding resident (the notice once per window, then silence).
 
-    Call after the event's incoming message is recorded (flushed or pending in the session), before dispatch.
+    Call before the event's incoming message is recorded (it is counted as one), and before dispatch.
     Only the bot's own conversations are throttled (while a person has it, the hand-off rules decide), and an
     urgent crisis message is always answered.
     """
     if inbound.kind not in COUNTED_KINDS or conversation.mode != "bot":
         return None
-    settings = throttle_settings(session)
+    settings = current_settings(session)
     if settings.max_messages <= 0:
         return None
     window = settings.window_seconds
     since = utcnow() - timedelta(seconds=window)
-    session.flush()
-    sent = session.scalar(
+    earlier = session.scalar(
         select(func.count())
         .select_from(Message)
         .where(
@@ -88,6 +115,7 @@ def check(session: Session, conversation: Conversation, inbound: Inbound) -> Rep
             Message.created_at >= since,
         )
     )
+    sent = earlier + 1  # and this one
     if sent <= settings.max_messages or _is_crisis(inbound):
         return None
     told = session.scalar(

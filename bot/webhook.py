@@ -12,7 +12,7 @@ from bot import messages as m
 from bot.conversation import lock_conversation
 from bot.db import unit_of_work
 from bot.inbound import Inbound, parse_event
-from bot.outbox import enqueue
+from bot.outbox import Claim, enqueue
 from bot.pipeline import process_inbound, record_event, record_incoming
 from bot.services import services
 from bot.texts import t
@@ -44,25 +44,27 @@ def callback():
     if not isinstance(events, list):
         abort(400, "no events")
     svc = services()
-    outbox_ids: list[int] = []
+    claims: list[Claim] = []
     for raw_event in events:
         inbound = parse_event(raw_event)
         if inbound is not None:
-            outbox_ids += _handle(svc, inbound)
-    svc.sender.submit(outbox_ids)
+            claims += _handle(svc, inbound)
+    svc.sender.send(claims)
     return {}, 200
 
 
-def _handle(svc, inbound: Inbound) -> list[int]:
+def _handle(svc, inbound: Inbound) -> list[Claim]:
+    """Process one event in its own transaction; its replies are created claimed, for this process to send."""
     try:
         with unit_of_work(svc.session_factory) as session:
-            return process_inbound(session, svc.context, inbound).outbox_ids
+            outcome = process_inbound(session, svc.context, inbound, claim_for=svc.outbox_policy)
+        return outcome.claims()
     except Exception:
         log.exception("event %s failed; apologising", inbound.webhook_event_id)
     return _apologise(svc, inbound)
 
 
-def _apologise(svc, inbound: Inbound) -> list[int]:
+def _apologise(svc, inbound: Inbound) -> list[Claim]:
     if inbound.kind in ("unfollow", "other") or not inbound.user_id or inbound.source_type != "user":
         return []
     try:
@@ -74,8 +76,9 @@ def _apologise(svc, inbound: Inbound) -> list[int]:
             user = conversation.user
             chips = [m.Choice(t("label.human"), data={"a": "human"}), m.Choice(t("label.menu"), data={"a": "menu"})]
             sorry = [] if inbound.standby else [m.text(t("error.sorry"), chips)]  # standby: another channel answers
-            items = enqueue(session, user.id, user.line_user_id, sorry, inbound.reply_token)
-            return [i.id for i in items]
+            token, policy = inbound.reply_token, svc.outbox_policy
+            items = enqueue(session, user.id, user.line_user_id, sorry, token, claim_for=policy)
+        return [Claim.of(item) for item in items]
     except Exception:
         log.exception("could not record the failed event %s", inbound.webhook_event_id)
         return []

@@ -51,7 +51,7 @@ from pathlib import Path
 from tests.support.events import SECRET, TOKEN, sign
 
 ROOT = Path(__file__).resolve().parents[2]
-RATES = (10, 25, 50, 100, 200, 300, 400, 600)  # events per second, climbing until a stage is not sustained
+RATES = (10, 25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 600)  # events/s, climbing until not sustained
 STAGE_SECONDS = 10.0
 USERS = 1_000
 REPLY_TIMEOUT = 10.0  # seconds after the webhook answered

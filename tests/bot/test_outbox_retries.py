@@ -3,17 +3,21 @@ claims racing across threads on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from bot.db import make_engine, make_session_factory, unit_of_work, utcnow
 from bot.line_gateway import LineGateway, SendError, _retry_after
 from bot.models import LineUser, OutboxItem
-from bot.outbox import claim, deliver, enqueue, pending_ids, revive
+from bot.outbox import Claim, claim, deliver, enqueue, pending_ids, revive, send_claimed
 from bot.outbox_policy import RetryPolicy
 from bot.sender import Sender
 from tests.conftest import free_port
@@ -196,6 +200,92 @@ def test_the_sweeper_leaves_fresh_items_to_their_process_for_the_grace_period(fa
     with factory() as session:
         assert pending_ids(session, RetryPolicy(sweep_grace_seconds=10)) == []
         assert pending_ids(session, RetryPolicy(sweep_grace_seconds=0)) == [item_id]
+
+
+def queue_claimed(factory, count: int, token: str | None = None) -> list[Claim]:
+    """Items created claimed for their first attempt, as the webhook creates its replies."""
+    with unit_of_work(factory) as session:
+        user = session.scalar(select(LineUser)) or LineUser(line_user_id="U" + "b" * 32)
+        session.add(user)
+        session.flush()
+        items = [enqueue(session, user.id, user.line_user_id, TEXT, token, claim_for=POLICY)[0] for _ in range(count)]
+    return [Claim.of(item) for item in items]
+
+
+def test_items_created_claimed_are_left_alone_until_their_lease_runs_out(factory):
+    [claimed] = queue_claimed(factory, 1, token="t1")
+    stored = row(factory, claimed.id)
+    assert stored.attempts == 1 and stored.reply_unsettled == 1 and stored.claimed_until > utcnow()
+    with factory() as session:
+        assert pending_ids(session, POLICY) == []  # the process that created it sends it
+        assert claim(session, claimed.id, POLICY) is None
+    with unit_of_work(factory) as session:  # ... unless it died: the lease runs out
+        session.execute(update(OutboxItem).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    with factory() as session:
+        assert pending_ids(session, POLICY) == [claimed.id]
+
+
+def test_outcomes_of_a_batch_are_stored_in_one_transaction(factory):
+    claims = queue_claimed(factory, 5, token="t1") + queue_claimed(factory, 2)
+    gateway = ScriptedGateway(None, SendError(500, "boom", uncertain=True))  # the second reply fails
+    commits: list[int] = []
+
+    def count(_connection) -> None:
+        commits.append(1)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "commit", count)
+    try:
+        later = send_claimed(factory, gateway, claims, POLICY)
+    finally:
+        event.remove(engine, "commit", count)
+    assert len(commits) == 1
+    rows = [row(factory, c.id) for c in claims]
+    assert [r.status for r in rows] == ["sent", "pending", "sent", "sent", "sent", "sent", "sent"]
+    assert [r.via for r in rows] == ["reply", None, "reply", "reply", "reply", "push", "push"]
+    assert [r.reply_unsettled for r in rows] == [0, 1, 0, 0, 0, 0, 0]  # the 500 may have been delivered
+    assert all(r.claimed_until is None for r in rows)
+    assert later == [(claims[1].id, rows[1].next_attempt_at)]
+
+
+def test_the_sender_stores_what_it_sent_for_claimed_items(factory):
+    claims = queue_claimed(factory, 20, token="t1")
+    sender = Sender(factory, ScriptedGateway(), asynchronous=True, policy=POLICY)  # type: ignore[arg-type]
+    try:
+        for start in range(0, 20, 4):
+            sender.send(claims[start : start + 4])
+    finally:
+        sender.shutdown()  # waits for the sends and stores their outcomes
+    assert {row(factory, c.id).status for c in claims} == {"sent"}
+
+
+EXIT_WITHOUT_SHUTDOWN = """
+import sys, time
+from bot.db import make_engine, make_session_factory
+from bot.outbox import Claim, OutboxItem
+from bot.sender import Sender
+
+class SlowGateway:
+    def reply(self, token, messages):
+        time.sleep(0.2)
+
+    def paused_for(self):
+        return 0.0
+
+factory = make_session_factory(make_engine(sys.argv[1]))
+with factory() as session:
+    claims = [Claim.of(item) for item in session.query(OutboxItem).all()]
+sender = Sender(factory, SlowGateway())
+sender.send(claims)
+sys.exit(0)  # as a gunicorn worker ends after a graceful stop: nobody calls sender.shutdown()
+"""
+
+
+def test_a_process_that_exits_normally_stores_the_outcomes_of_its_sends_first(factory, db_url):
+    claims = queue_claimed(factory, 3, token="t1")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    subprocess.run([sys.executable, "-c", EXIT_WITHOUT_SHUTDOWN, db_url], check=True, env=env, timeout=60)
+    assert [(row(factory, c.id).status, row(factory, c.id).via) for c in claims] == [("sent", "reply")] * 3
 
 
 def test_the_sender_retries_by_itself_when_the_backoff_is_short(factory):

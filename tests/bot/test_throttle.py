@@ -54,6 +54,7 @@ def set_setting(app, key: str, value) -> None:
     with factory(app)() as session:
         session.merge(Setting(key=key, value=value))
         session.commit()
+    throttle.forget_settings()  # as the admin's settings page does
 
 
 def test_thirty_messages_get_twenty_answers_one_notice_then_silence(app, post_events):

@@ -190,12 +190,17 @@ def test_a_rejected_push_is_dead_and_an_admin_retry_sends_it_once(live):
 
 
 def test_messages_committed_but_never_sent_are_sent_once_by_concurrent_sweepers(live, monkeypatch):
-    """A process that dies between commit and send: the rows stay pending; three sweepers race for them."""
-    monkeypatch.setattr(live.svc.sender, "submit", lambda ids: None)  # the web process "dies" after commit
+    """A process that dies between commit and send: the rows stay pending, claimed by the dead process for their
+    first attempt; once that lease runs out, three sweepers race for them."""
+    monkeypatch.setattr(live.svc.sender, "send", lambda claims: None)  # the web process "dies" after commit
     resident = live.resident()
     resident.says(HELLO)
     assert resident.inbox_texts() == []
-    assert all(r.status == "pending" and r.attempts == 0 for r in live.rows(resident))
+    rows = live.rows(resident)
+    assert rows and all(r.status == "pending" and r.attempts == 1 for r in rows)
+    resend_pending_outbox(live.svc)
+    assert resident.inbox_texts() == []  # the lease still runs
+    wait_until(lambda: datetime.now(UTC) > max(r.claimed_until for r in rows), timeout=5)
     sweepers = [threading.Thread(target=resend_pending_outbox, args=(live.svc,)) for _ in range(3)]
     for sweeper in sweepers:
         sweeper.start()
@@ -203,13 +208,13 @@ def test_messages_committed_but_never_sent_are_sent_once_by_concurrent_sweepers(
         sweeper.join(timeout=20)
     inbox = settle(live, resident)
     assert {m["via"] for m in inbox} == {"reply"}  # still within the token's life
-    assert all(r.attempts == 1 for r in live.rows(resident))
+    assert all(r.attempts == 2 and r.status == "sent" for r in live.rows(resident))
 
 
 def test_a_send_interrupted_mid_call_is_finished_by_the_sweeper_after_the_lease(live, monkeypatch):
     """A claim whose process died mid-reply (attempt counted, no outcome): nobody touches it until the lease
     runs out; then the sweeper finds the token used and does not send it again."""
-    monkeypatch.setattr(live.svc.sender, "submit", lambda ids: None)
+    monkeypatch.setattr(live.svc.sender, "send", lambda claims: None)
     resident = live.resident()
     resident.says(HELLO)
     [first, *rest] = live.rows(resident)

@@ -1,0 +1,68 @@
+"""A resident's first contact creates their user and conversation rows once, even when events race."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.conversation import lock_conversation
+from bot.db import make_engine, make_session_factory, unit_of_work
+from bot.models import Conversation, LineUser
+
+NEWCOMER = "U" + "c" * 32
+
+
+@pytest.fixture
+def factory(db_url):
+    engine = make_engine(db_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def counts(factory) -> tuple[int, int]:
+    with factory() as session:
+        users = session.scalar(select(func.count()).select_from(LineUser).where(LineUser.line_user_id == NEWCOMER))
+        conversations = session.scalar(
+            select(func.count()).select_from(Conversation).join(LineUser).where(LineUser.line_user_id == NEWCOMER)
+        )
+    return users, conversations
+
+
+def test_first_contact_creates_the_user_and_a_bot_conversation_and_later_ones_find_them(factory):
+    with unit_of_work(factory) as session:
+        first = lock_conversation(session, NEWCOMER)
+        assert first.user.line_user_id == NEWCOMER and first.mode == "bot" and first.slots == {}
+    with unit_of_work(factory) as session:
+        assert lock_conversation(session, NEWCOMER).id == first.id
+    assert counts(factory) == (1, 1)
+
+
+def test_a_user_known_without_a_conversation_gets_one(factory):
+    with unit_of_work(factory) as session:
+        session.add(LineUser(line_user_id=NEWCOMER, display_name="先に登録"))
+    with unit_of_work(factory) as session:
+        conversation = lock_conversation(session, NEWCOMER)
+        assert conversation.user.display_name == "先に登録"
+    assert counts(factory) == (1, 1)
+
+
+def test_racing_first_events_share_one_user_and_one_conversation(factory):
+    barrier, found, errors = threading.Barrier(8), [], []
+
+    def first_event() -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(factory) as session:
+                found.append(lock_conversation(session, NEWCOMER).id)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_event) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and len(found) == 8 and len(set(found)) == 1
+    assert counts(factory) == (1, 1)
