@@ -13,7 +13,7 @@ from bot.conversation import lock_conversation
 from bot.db import insert_new, utcnow
 from bot.dispatch import dispatch
 from bot.inbound import Inbound
-from bot.models import Conversation, InboundEvent, Message
+from bot.models import Conversation, InboundEvent, Message, OutboxItem
 from bot.outbox import Claim, enqueue
 from bot.outbox_policy import RetryPolicy
 from bot.reply import Reply
@@ -28,7 +28,7 @@ class Outcome:
     caller asked for that)."""
 
     reply: Reply | None = None
-    items: list = field(default_factory=list)
+    items: list[OutboxItem] = field(default_factory=list)
 
     def claims(self) -> list[Claim]:
         """The items' claims, for sending after commit (only valid when they were created claimed)."""
