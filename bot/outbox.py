@@ -221,7 +221,7 @@ def record(
         sent = [(c, a) for c, a in outcomes if a.error is None]
         for (via, note, settle), group in _grouped(sent).items():  # usually one UPDATE for a whole batch
             values: dict = {"status": "sent", "via": via, "sent_at": now, "last_error": note}
-            values.update(claimed_until=None, next_attempt_at=None)
+            values |= {"claimed_until": None, "next_attempt_at": None}  # the lease and any backoff are over
             if settle:
                 values["reply_unsettled"] = OutboxItem.reply_unsettled - 1
             mine = (OutboxItem.id.in_([c.id for c in group]), OutboxItem.status == "pending")

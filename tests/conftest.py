@@ -74,19 +74,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def offline_config(db_url: str, **extra) -> dict:
+    """Test app config whose LINE is a closed port (sending fails and stays in the outbox), sending inline."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE": f"http://127.0.0.1:{free_port()}",
+        "SEND_ASYNC": False,
+        **extra,
+    }
+
+
 @pytest.fixture
 def app(db_url):
     """The app with LINE pointed at a closed port (sending fails and stays in the outbox)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-            "LINE_API_BASE": f"http://127.0.0.1:{free_port()}",
-            "SEND_ASYNC": False,
-        }
-    )
+    app = create_app(offline_config(db_url))
     yield app
     svc = app.extensions["madoguchi"]
     svc.sender.shutdown()

@@ -13,9 +13,9 @@ from bot.app import create_app
 from bot.handoff.models import Handoff
 from bot.models import Conversation, LineUser, Message, OutboxItem, Setting
 from bot.texts import t
-from tests.conftest import free_port
+from tests.conftest import offline_config
 from tests.support.admin import create_user, post_form
-from tests.support.events import SECRET, TOKEN, body, event, sign, text_event
+from tests.support.events import body, event, sign, text_event
 
 FLOODER = "U" + "f" * 32
 NEIGHBOUR = "U" + "9" * 32
@@ -26,28 +26,26 @@ def factory(app):
     return app.extensions["madoguchi"].session_factory
 
 
-def answers(app, line_user_id: str) -> list[str]:
-    """The texts the bot queued for a resident, oldest first."""
+def transcript(app, line_user_id: str, direction: str) -> list[str]:
+    """A resident's transcript texts in one direction ("in": theirs, "out": the bot's), oldest first."""
     with factory(app)() as session:
         rows = session.scalars(
             select(Message.text)
             .join(LineUser, LineUser.id == Message.user_id)
-            .where(LineUser.line_user_id == line_user_id, Message.direction == "out")
+            .where(LineUser.line_user_id == line_user_id, Message.direction == direction)
             .order_by(Message.id)
         )
         return list(rows)
+
+
+def answers(app, line_user_id: str) -> list[str]:
+    """The texts the bot queued for a resident, oldest first."""
+    return transcript(app, line_user_id, "out")
 
 
 def received(app, line_user_id: str) -> list[str]:
     """The resident's own transcript lines, oldest first."""
-    with factory(app)() as session:
-        rows = session.scalars(
-            select(Message.text)
-            .join(LineUser, LineUser.id == Message.user_id)
-            .where(LineUser.line_user_id == line_user_id, Message.direction == "in")
-            .order_by(Message.id)
-        )
-        return list(rows)
+    return transcript(app, line_user_id, "in")
 
 
 def set_setting(app, key: str, value) -> None:
@@ -150,19 +148,7 @@ def test_while_a_person_has_the_conversation_the_throttle_stays_out_of_the_way(a
 
 def test_several_workers_agree_on_the_count(db_url):
     """Two app instances (as two gunicorn workers) on one database, posting the same resident's flood at once."""
-    apps = [
-        create_app(
-            {
-                "TESTING": True,
-                "DATABASE_URL": db_url,
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                "LINE_API_BASE": f"http://127.0.0.1:{free_port()}",
-                "SEND_ASYNC": False,
-            }
-        )
-        for _ in range(2)
-    ]
+    apps = [create_app(offline_config(db_url)) for _ in range(2)]
     try:
         set_setting(apps[0], throttle.MAX_MESSAGES_KEY, 10)
         start = threading.Barrier(len(apps))

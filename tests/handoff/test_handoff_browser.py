@@ -23,6 +23,7 @@ from bot.app import create_app  # noqa: E402
 from bot.db import unit_of_work  # noqa: E402
 from bot.handoff.demo import DEMO_USER, seed_demo  # noqa: E402
 from bot.handoff.models import Handoff  # noqa: E402
+from tests.conftest import offline_config  # noqa: E402
 from tests.handoff.console_support import PREFIX, mount_console  # noqa: E402
 from tests.support.events import SECRET, TOKEN, body, sign, text_event  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
@@ -34,16 +35,7 @@ def live(db_url, monkeypatch):
     holder = {}
 
     def build(base: str):
-        app = create_app(
-            {
-                "TESTING": True,
-                "DATABASE_URL": db_url,
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                "LINE_API_BASE": "http://127.0.0.1:9",
-                "SEND_ASYNC": False,
-            }
-        )
+        app = create_app(offline_config(db_url))
         holder["console"] = mount_console(app)
         with unit_of_work(app.extensions["madoguchi"].session_factory) as s:
             holder["handoff"] = seed_demo(s, app.extensions["madoguchi"].context.clock()).id

@@ -11,8 +11,8 @@ from bot import texts
 from bot.app import create_app
 from bot.emulator import limits, schema
 from bot.models import OutboxItem
+from tests.conftest import offline_config
 from tests.support.driver import WebhookUser, visible
-from tests.support.events import SECRET, TOKEN
 
 URL = re.compile(r"https?://\S+")
 
@@ -47,18 +47,7 @@ def test_the_follow_greeting_links_the_page_and_is_a_valid_line_message(app, pos
 
 @pytest.fixture
 def public_app(db_url):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-            "LINE_API_BASE": "http://127.0.0.1:9",
-            "SEND_ASYNC": False,
-            "PUBLIC_BASE_URL": "https://madoguchi.example.jp/",
-            "RETENTION_DAYS": "180",
-        }
-    )
+    app = create_app(offline_config(db_url, PUBLIC_BASE_URL="https://madoguchi.example.jp/", RETENTION_DAYS="180"))
     yield app
     app.extensions["madoguchi"].sender.shutdown()
     app.extensions["madoguchi"].engine.dispose()
