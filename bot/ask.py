@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bot import config as config_mod
 from bot.app import build_services
 from bot.booking.defaults import seed_demo
-from bot.db import make_engine, unit_of_work
+from bot.db import make_engine, unit_of_work, utcnow
 from bot.inbound import Inbound
 from bot.messages import visible_text
 from bot.migrate import upgrade
@@ -49,7 +48,7 @@ class Asker:
             user_id="U" + uuid.uuid4().hex,
             source_type="user",
             reply_token=None,
-            timestamp=datetime.now(UTC),
+            timestamp=utcnow(),
             text=text,
             message_type="text",
         )

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot import db
 from bot.centre import CentreProfile
-from bot.db import utcnow
 from knowledge.store import IndexCache
 
 
-@dataclass
 class BotContext:
     """Per-process services shared by every event."""
 
-    profile: CentreProfile
-    knowledge: IndexCache
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Tokyo"))
-    clock: Callable[[], datetime] = utcnow
-    retention_days: int = 365  # transcripts older than this are anonymised (RETENTION_DAYS)
+    def __init__(
+        self,
+        profile: CentreProfile,
+        knowledge: IndexCache,
+        tz: ZoneInfo | None = None,
+        clock: Callable[[], datetime] | None = None,
+        retention_days: int = 365,
+    ) -> None:
+        self.profile = profile
+        self.knowledge = knowledge
+        self.tz = tz or ZoneInfo("Asia/Tokyo")
+        self.retention_days = retention_days  # transcripts older than this are anonymised (RETENTION_DAYS)
+        if clock is not None:
+            self.clock = clock
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The app's clock, `bot.db.utcnow`: one clock per process, so every timestamp written agrees with it."""
+        return db.utcnow
+
+    @clock.setter
+    def clock(self, value: Callable[[], datetime]) -> None:
+        db.set_clock(None if value is db.utcnow else value)
 
     def now(self) -> datetime:
         """Current time in the centre's timezone."""

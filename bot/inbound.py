@@ -16,6 +16,8 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
+from bot.db import utcnow
+
 log = logging.getLogger(__name__)
 
 
@@ -139,7 +141,7 @@ def _timestamp(value) -> datetime:
     try:
         return datetime.fromtimestamp(int(value) / 1000, UTC)
     except (TypeError, ValueError, OverflowError, OSError):
-        return datetime.now(UTC)
+        return utcnow()
 
 
 def _kind(event: Event) -> str:

@@ -9,6 +9,7 @@ import socket
 import pytest
 from hypothesis import settings
 
+from bot import db
 from bot.app import create_app
 from bot.demo import prepare_database
 from tests.support.events import SECRET, TOKEN, body, sign
@@ -20,6 +21,13 @@ TEST_DATABASE = os.environ.get("MADOGUCHI_TEST_DATABASE", "sqlite")
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def real_clock_after_each_test():
+    """A test that froze the app's clock leaves real time behind it."""
+    yield
+    db.set_clock(None)
 
 
 def pytest_sessionfinish(session, exitstatus):

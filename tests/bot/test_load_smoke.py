@@ -7,10 +7,14 @@ answered, replied to once and only once, and the servers and the emulator are go
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
-from tests.bench.load import HEADER, run_load
+from tests.bench.load import HEADER, cpu_seconds, run_load
 
 
 def test_load_benchmark_runs_briefly_without_lost_or_duplicated_replies(db_url):
@@ -22,9 +26,23 @@ def test_load_benchmark_runs_briefly_without_lost_or_duplicated_replies(db_url):
         assert len(stage.reply_ms) == stage.ok, stage.row()
     assert result.lost == 0 and result.duplicated == 0
     assert result.violations == 0
-    assert all(s.cpu_ms is not None and s.cpu_ms > 0 for s in result.stages)
+    assert all(s.cpu_ms is not None and s.cpu_ms >= 0 for s in result.stages)  # a 1-second stage may use < 1 tick
     assert len(lines) == 4 and len(HEADER.splitlines()[0].split()) > 10
     assert len(result.verdict.lines()) >= 2
     for pid in result.pids:  # both gunicorn masters and the emulator are gone
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_cpu_seconds_counts_a_busy_process_and_its_children():
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+    spawn = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"
+    parent = subprocess.Popen([sys.executable, "-c", spawn], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while cpu_seconds([parent.pid]) < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cpu_seconds([parent.pid]) >= 0.25  # the grandchild's 0.3 s of CPU, in 10 ms ticks
+    finally:
+        os.killpg(parent.pid, signal.SIGKILL)
+        parent.wait()

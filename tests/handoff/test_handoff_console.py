@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import unit_of_work, utcnow
+from bot.db import set_clock, unit_of_work, utcnow
 from bot.handoff import service
 from bot.handoff.demo import seed_demo
 from bot.handoff.models import Handoff
@@ -31,10 +31,13 @@ def factory(app):
 
 def waiting(factory, minutes_ago: int, reason: str = "asked", urgent: bool = False, name: str = "") -> int:
     """A resident who asked `minutes_ago`; returns the hand-off id."""
+    now = utcnow()
     with unit_of_work(factory) as s:
         c = make_resident(s, name)
-        service.request(make_context(Clock(utcnow() - timedelta(minutes=minutes_ago))), s, c, reason, urgent=urgent)
-        return service.open_handoff(s, c.user_id).id
+        service.request(make_context(Clock(now - timedelta(minutes=minutes_ago))), s, c, reason, urgent=urgent)
+        handoff_id = service.open_handoff(s, c.user_id).id
+    set_clock(Clock(now))  # the app's clock is one per process: back to the moment the console is read at
+    return handoff_id
 
 
 def fresh_token(factory, handoff_id: int, token: str = "tok-fresh") -> None:  # noqa: S107 (a fake reply token)
