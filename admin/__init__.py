@@ -9,10 +9,11 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from admin import auth, security
+from admin import security
 from admin.models import ROLE_JA, ROLES
-from bot.db import unit_of_work
-from bot.services import services
+from admin.people import auth
+from bot.platform.db import unit_of_work
+from bot.platform.services import services
 
 bp = Blueprint(
     "admin",
@@ -41,7 +42,11 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "admin.outbox": (ADMIN, ADMIN),  # undeliverable messages: contents of residents' chats
 }
 PUBLIC_ENDPOINTS = frozenset({"admin.auth.login", "admin.static"})
-OPTIONAL_CHILDREN = ("admin.booking_views", "admin.console", "admin.outbox")  # registered when present
+OPTIONAL_CHILDREN = (  # registered when present
+    "admin.operations.booking_views",
+    "admin.operations.console",
+    "admin.operations.outbox",
+)
 OPTIONAL_BLUEPRINTS = frozenset({"admin.booking_admin", "admin.console"})
 
 
@@ -130,7 +135,10 @@ def home():
 
 
 def _register_children() -> None:
-    from admin import faq, insights, kb, residents, settings, unanswered, users
+    from admin.content import faq, kb, unanswered
+    from admin.insights import dashboard as insights
+    from admin.operations import settings
+    from admin.people import residents, users
 
     for module in (auth, faq, kb, unanswered, insights, users, residents, settings):
         bp.register_blueprint(module.bp)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from admin import accounts
 from admin.models import ROLE_JA, ROLES, AdminUser
+from admin.people import accounts
 from bot import config as config_mod
-from bot.db import make_engine, make_session_factory, unit_of_work, utcnow
+from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
 from bot.privacy.cli import export_command, forget_command
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admin import accounts
-from bot.db import utcnow
-from bot.models import LineUser, Message, OutboxItem
+from admin.people import accounts
+from bot.platform.db import utcnow
+from bot.platform.models import LineUser, Message, OutboxItem
 from knowledge.models import AnswerFeedback, FaqEntry, UnansweredQuestion
 
 DEMO_EMAIL = "admin@example.org"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.platform.db import Base, utcnow
 
 ROLES = ("admin", "staff", "coordinator")
 ROLE_JA = {"admin": "管理者", "staff": "職員", "coordinator": "コーディネーター"}

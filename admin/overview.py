@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from admin.faq_tools import list_rows
+from admin.content.faq_tools import list_rows
 from knowledge.models import UnansweredQuestion
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import column, func, inspect, select, table
 from sqlalchemy.orm import Session
 
-from bot.db import UtcDateTime
+from bot.platform.db import UtcDateTime
 
 
 def has_columns(session: Session, name: str, columns: tuple[str, ...]) -> bool:

@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from bot import config as config_mod
-from bot import texts
-from bot.centre import load_profile
-from bot.context import BotContext
-from bot.db import make_engine, make_session_factory
-from bot.line_gateway import LineGateway
-from bot.outbox_policy import RetryPolicy
+from bot.dialogue import texts
+from bot.line.gateway import LineGateway
+from bot.line.outbox_policy import RetryPolicy
+from bot.line.sender import Sender
+from bot.platform.centre import load_profile
+from bot.platform.context import BotContext
+from bot.platform.db import make_engine, make_session_factory
+from bot.platform.services import Services
 from bot.privacy.logs import install_log_masking
-from bot.sender import Sender
-from bot.services import Services
 from knowledge.store import IndexCache
 
 
@@ -62,15 +62,15 @@ def build_services(config: dict, engine=None) -> Services:
 def _register_blueprints(app: Flask) -> None:
     from admin import bp as admin_bp
     from bot.booking.ical_views import bp as ical_bp
+    from bot.line.webhook import bp as webhook_bp
     from bot.privacy.page import bp as privacy_bp
-    from bot.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(ical_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(admin_bp)
     if app.config.get("EMULATOR_ENABLED"):
-        from bot import emulator
+        from bot.line import emulator
 
         emulator.init_app(app)
 

@@ -48,7 +48,7 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations to DATABASE_URL and load shipped FAQ entries the database lacks."""
-    from bot.demo import prepare_database
+    from bot.tools.demo import prepare_database
 
     url = config_mod.from_env()["DATABASE_URL"]
     prepare_database(url, revision)
@@ -60,7 +60,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def demo(port: int, host: str) -> None:
     """Migrate ./var SQLite, load content, start web + emulator + scheduler on localhost."""
-    from bot.demo import run_demo
+    from bot.tools.demo import run_demo
 
     run_demo(host, port)
 
@@ -89,8 +89,8 @@ def worker() -> None:
     import logging
 
     from bot.app import build_services
+    from bot.platform.scheduler import run_forever
     from bot.privacy.logs import install_log_masking
-    from bot.scheduler import run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     install_log_masking()
@@ -104,7 +104,7 @@ def ask(text: str | None, jsonl: bool) -> None:
     """Ask the bot offline (in-memory database, shipped knowledge base, no network)."""
     import logging
 
-    from bot.ask import Asker
+    from bot.tools.ask import Asker
 
     logging.disable(logging.INFO)
     asker = Asker.create()
@@ -147,7 +147,7 @@ def eval_command(path: str | None) -> None:
     import logging
     from pathlib import Path
 
-    from bot.evaluation import DEV_SET, evaluate, load_items, report
+    from bot.tools.evaluation import DEV_SET, evaluate, load_items, report
 
     logging.disable(logging.INFO)
     ours, naive = evaluate(load_items(Path(path) if path else DEV_SET))
@@ -162,7 +162,7 @@ def richmenu() -> None:
 @richmenu.command("sync")
 def richmenu_sync() -> None:
     """Draw the menu image, create the menu through the Messaging API and make it the default."""
-    from bot.richmenu import sync
+    from bot.line.richmenu import sync
 
     config = config_mod.from_env()
     menu_id = sync(config["LINE_API_BASE"], config["LINE_DATA_API_BASE"], config["LINE_CHANNEL_ACCESS_TOKEN"])
@@ -173,7 +173,7 @@ def richmenu_sync() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def richmenu_image(path: str) -> None:
     """Write the menu image (PNG) to PATH, to look at it."""
-    from bot.richmenu import draw_image
+    from bot.line.richmenu import draw_image
 
     with open(path, "wb") as out:
         out.write(draw_image())

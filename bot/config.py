@@ -8,7 +8,7 @@ from pathlib import Path
 LINE_API_DEFAULT = "https://api.line.me"
 LINE_DATA_API_DEFAULT = "https://api-data.line.me"
 TIMEZONE = "Asia/Tokyo"
-SENDING_KEYS = (  # optional tuning of sending (bot/outbox_policy.py, bot/line_gateway.py)
+SENDING_KEYS = (  # optional tuning of sending (bot/line/outbox_policy.py, bot/line/gateway.py)
     "LINE_API_TIMEOUT",
     "LINE_MAX_REQUESTS_PER_SECOND",
     "OUTBOX_MAX_ATTEMPTS",

@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from bot import throttle
-from bot.context import BotContext
-from bot.conversation import lock_conversation
-from bot.db import insert_new, utcnow
-from bot.dispatch import dispatch
-from bot.inbound import Inbound
-from bot.models import Conversation, InboundEvent, Message, OutboxItem
-from bot.outbox import Claim, enqueue
-from bot.outbox_policy import RetryPolicy
-from bot.reply import Reply
+from bot.dialogue import throttle
+from bot.dialogue.dispatch import dispatch
+from bot.dialogue.reply import Reply
+from bot.line.inbound import Inbound
+from bot.line.outbox import Claim, enqueue
+from bot.line.outbox_policy import RetryPolicy
+from bot.platform.context import BotContext
+from bot.platform.conversation import lock_conversation
+from bot.platform.db import insert_new, utcnow
+from bot.platform.models import Conversation, InboundEvent, Message, OutboxItem
 from knowledge.store import one_version
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from bot import messages as m
 from bot.booking import replies as r
 from bot.booking import service
 from bot.booking.errors import AlreadyDone, CancelDeadlinePassed, NotFound
@@ -14,8 +13,9 @@ from bot.booking.steps import State, Turn, confirm_card, dates, int_of, on_day, 
 from bot.booking.steps import active_types as list_types
 from bot.booking.texts import bt, when
 from bot.booking.waitlist import join_waitlist, leave_waitlist
-from bot.menu import back_to_menu
-from bot.reply import Reply
+from bot.dialogue.menu import back_to_menu
+from bot.dialogue.reply import Reply
+from bot.line import messages as m
 
 
 def choose_type(turn: Turn, data: dict) -> Reply:

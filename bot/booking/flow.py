@@ -7,7 +7,7 @@
     my_bookings ──bk.cancel──▶ CANCEL ──bk.cancel_yes──▶ END (cancelled)
                 └─bk.resched──▶ DATE ─…─▶ CONFIRM (the old booking is cancelled when the new one is confirmed)
     Any state: SlotFull, BookingClosed, HoldExpired, Overlap… → their text + the next free dates (DATE).
-    bk.abort (やめる) → END, the hold is let go. The flow expires like any other (bot.dispatch).
+    bk.abort (やめる) → END, the hold is let go. The flow expires like any other (bot.dialogue.dispatch).
 
 Every button carries its own ids (slot, hold, booking), so a stale or doubled tap is checked against the
 database, not against the conversation state; the state only says what free text means.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot import messages as m
 from bot.booking import replies as r
 from bot.booking import service
 from bot.booking.actions import POSTBACKS, choose_type
@@ -25,10 +24,11 @@ from bot.booking.errors import BookingError, TooManyBookings
 from bot.booking.steps import FLOW, State, Turn, confirm_card, dates, entry_message, on_day, parse_day, recover, reply
 from bot.booking.texts import bt
 from bot.booking.waitlist import waiting_entries
-from bot.context import BotContext
-from bot.menu import back_to_menu
-from bot.models import Conversation
-from bot.reply import Reply
+from bot.dialogue.menu import back_to_menu
+from bot.dialogue.reply import Reply
+from bot.line import messages as m
+from bot.platform.context import BotContext
+from bot.platform.models import Conversation
 
 SKIP_WORDS = {"スキップ", "すきっぷ", "skip", "なし", "特になし"}
 TOPIC_TYPES = {"dissolution": "dissolution", "partnering": "partnering", "founding": "general", "volunteer": "general"}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.booking.ical import type_calendar
 from bot.booking.models import ConsultationType
-from bot.services import services
+from bot.platform.services import services
 
 bp = Blueprint("booking_ical", __name__)
 

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import messages as m
 from bot.booking import replies as r
 from bot.booking.models import Booking, Slot, WaitlistEntry
 from bot.booking.seats import release_expired_holds
@@ -22,10 +21,11 @@ from bot.booking.settings import BookingSettings, booking_settings
 from bot.booking.slots import generate_slots
 from bot.booking.texts import bt
 from bot.booking.waitlist import offer_seats
-from bot.db import unit_of_work
-from bot.menu import back_to_menu
-from bot.outbox import deliver, enqueue
-from bot.services import Services
+from bot.dialogue.menu import back_to_menu
+from bot.line import messages as m
+from bot.line.outbox import deliver, enqueue
+from bot.platform.db import unit_of_work
+from bot.platform.services import Services
 
 log = logging.getLogger(__name__)
 META = {"intent": "booking"}

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base, utcnow
-from bot.models import LineUser
+from bot.platform.db import Base, utcnow
+from bot.platform.models import LineUser
 
 SEATED = ("held", "confirmed", "attended", "no_show")  # statuses that occupy a seat
 OPEN = ("held", "confirmed")  # statuses the resident can still act on

@@ -1,19 +1,19 @@
-"""LINE messages of the booking flow (built with bot.messages; every button carries its own ids)."""
+"""LINE messages of the booking flow (built with bot.line.messages; every button carries its own ids)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from bot import messages as m
 from bot.booking.models import Booking, ConsultationType
 from bot.booking.rules import TOKYO
 from bot.booking.service import cancel_deadline
 from bot.booking.settings import BookingSettings
 from bot.booking.slots import Availability
 from bot.booking.texts import bt, day_label, day_long, moment_label, span, when
-from bot.context import BotContext
-from bot.menu import back_to_menu
+from bot.dialogue.menu import back_to_menu
+from bot.line import messages as m
+from bot.platform.context import BotContext
 
 MAX_DATE_CHIPS = 9  # leaves room for picker, more, other types and the menu within LINE's 13
 

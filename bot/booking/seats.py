@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.booking.errors import NotFound, Overlap, SlotFull, TooManyBookings
 from bot.booking.models import OPEN, Booking, Slot, WaitlistEntry
 from bot.booking.settings import BookingSettings
-from bot.models import LineUser
+from bot.platform.models import LineUser
 
 
 def lock_user(session: Session, user_id: int) -> LineUser:

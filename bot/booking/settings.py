@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Setting
+from bot.platform.models import Setting
 
 log = logging.getLogger(__name__)
 

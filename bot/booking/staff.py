@@ -9,13 +9,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot import messages as m
 from bot.booking.models import Booking, ConsultationType, Slot
 from bot.booking.rules import TOKYO
 from bot.booking.service import cancel_booking
 from bot.booking.settings import BookingSettings
 from bot.booking.texts import bt, when
-from bot.outbox import enqueue
+from bot.line import messages as m
+from bot.line.outbox import enqueue
 
 STATUS_JA = {
     "held": "仮押さえ",

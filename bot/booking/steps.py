@@ -11,7 +11,6 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import messages as m
 from bot.booking import replies as r
 from bot.booking.errors import (
     AlreadyDone,
@@ -28,10 +27,11 @@ from bot.booking.seats import own_booking
 from bot.booking.settings import BookingSettings, booking_settings
 from bot.booking.slots import bookable_slots
 from bot.booking.texts import bt, day_long, when
-from bot.context import BotContext
-from bot.menu import back_to_menu
-from bot.models import Conversation
-from bot.reply import Reply
+from bot.dialogue.menu import back_to_menu
+from bot.dialogue.reply import Reply
+from bot.line import messages as m
+from bot.platform.context import BotContext
+from bot.platform.models import Conversation
 
 FLOW = "booking"
 

@@ -7,17 +7,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import messages as m
 from bot.booking import flow as booking
-from bot.cards import render_answer
-from bot.centre import CentreProfile
-from bot.context import BotContext
+from bot.dialogue.cards import render_answer
+from bot.dialogue.menu import main_menu
+from bot.dialogue.sources import cite
 from bot.handoff.models import Handoff
 from bot.handoff.service import HandoffError, finish, lock, queue_messages, send_coordinator_message
 from bot.handoff.texts import ht
-from bot.menu import main_menu
-from bot.models import Message
-from bot.sources import cite
+from bot.line import messages as m
+from bot.platform.centre import CentreProfile
+from bot.platform.context import BotContext
+from bot.platform.models import Message
 
 
 def send_kb_answer(

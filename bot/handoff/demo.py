@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.handoff.models import Handoff
 from bot.handoff.summary import build_summary
-from bot.models import Conversation, LineUser, Message
+from bot.platform.models import Conversation, LineUser, Message
 
 DEMO_USER = "U" + "de70" * 8
 TRANSCRIPT = (

@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.db import unit_of_work
 from bot.handoff.actions import auto_return
 from bot.handoff.models import Handoff
 from bot.handoff.notify import Notice, NotifySettings, notify_settings, send_notice
 from bot.handoff.queue import REASON_JA
 from bot.handoff.settings import handoff_settings
 from bot.handoff.timing import escalation_due
-from bot.models import LineUser
-from bot.outbox import deliver
-from bot.services import Services
+from bot.line.outbox import deliver
+from bot.platform.db import unit_of_work
+from bot.platform.models import LineUser
+from bot.platform.services import Services
 
 log = logging.getLogger(__name__)
 

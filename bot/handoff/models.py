@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base, utcnow
-from bot.models import LineUser
+from bot.platform.db import Base, utcnow
+from bot.platform.models import LineUser
 
 STATUSES = ("waiting", "assigned", "closed")
 REASONS = ("asked", "crisis", "misunderstood", "path", "unhelpful")

@@ -18,8 +18,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from bot import messages as m
-from bot.line_gateway import SendError
+from bot.line import messages as m
+from bot.line.gateway import SendError
 from knowledge.privacy import mask_personal_data
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.booking.models import Booking
 from bot.handoff.models import OUTCOMES, Handoff, InternalNote
 from bot.handoff.settings import handoff_settings
-from bot.models import Message, OutboxItem
+from bot.platform.models import Message, OutboxItem
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 VIEWS = ("waiting", "mine", "others", "closed")

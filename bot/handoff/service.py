@@ -17,21 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import messages as m
-from bot.context import BotContext
-from bot.crisis import crisis_messages
-from bot.db import utcnow
+from bot.dialogue.crisis import crisis_messages
+from bot.dialogue.menu import main_menu
+from bot.dialogue.reply import Reply
 from bot.handoff.models import OUTCOMES, REASONS, Handoff, InternalNote
 from bot.handoff.queue import PushUsage, push_usage
 from bot.handoff.settings import handoff_settings
 from bot.handoff.summary import build_summary
 from bot.handoff.texts import ht
 from bot.handoff.timing import next_steps
-from bot.inbound import Inbound
-from bot.menu import main_menu
-from bot.models import Conversation, OutboxItem
-from bot.outbox import REPLY_TOKEN_TTL, enqueue
-from bot.reply import Reply
+from bot.line import messages as m
+from bot.line.inbound import Inbound
+from bot.line.outbox import REPLY_TOKEN_TTL, enqueue
+from bot.platform.context import BotContext
+from bot.platform.db import utcnow
+from bot.platform.models import Conversation, OutboxItem
 from intents import classify
 from knowledge.text import normalize
 

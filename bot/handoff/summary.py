@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.flows.guided import load_paths
-from bot.messages import clip
-from bot.models import Message
+from bot.dialogue.flows.guided import load_paths
+from bot.line.messages import clip
+from bot.platform.models import Message
 from intents.slots import extract_slots
 from knowledge.text import normalize
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.centre import CentreProfile
 from bot.handoff.texts import ht
+from bot.platform.centre import CentreProfile
 
 WEEKDAY_JA = "月火水木金土日"
 MAX_DAYS = 31  # open-time sums look at most a month back

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot import messages as m
-from bot.context import BotContext
+from bot.dialogue.reply import Reply
 from bot.handoff.models import REASONS
 from bot.handoff.service import request
-from bot.models import Conversation
-from bot.reply import Reply
+from bot.line import messages as m
+from bot.platform.context import BotContext
+from bot.platform.models import Conversation
 
 MISUNDERSTOOD_LIMIT = 2
 

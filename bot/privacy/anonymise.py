@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.booking.models import Booking
-from bot.db import utcnow
 from bot.handoff.models import Handoff, InternalNote
-from bot.models import LineUser, Message, OutboxItem
+from bot.platform.db import utcnow
+from bot.platform.models import LineUser, Message, OutboxItem
 
 ANONYMOUS_LINE_ID = "anonymised"  # never a real LINE user id (those are "U" + 32 hex digits)
 ANONYMOUS_NAME = "（匿名化済み）"

@@ -11,8 +11,8 @@ import json
 import click
 
 from bot import config as config_mod
-from bot.centre import load_profile
-from bot.db import make_engine, make_session_factory, unit_of_work, utcnow
+from bot.platform.centre import load_profile
+from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
 
 
 def _factory():
@@ -25,7 +25,7 @@ def _factory():
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File (default: stdout).")
 def export_command(line_id: str, output) -> None:
     """Print everything held about one resident (LINE user id U…) as JSON."""
-    from admin.accounts import record
+    from admin.people.accounts import record
     from bot.privacy.export import export_resident, find_resident
 
     engine, factory = _factory()
@@ -48,7 +48,7 @@ def forget_command(line_id: str, yes: bool) -> None:
 
     Running it again for the same id is harmless.
     """
-    from admin.accounts import record
+    from admin.people.accounts import record
     from bot.booking.settings import booking_settings
     from bot.privacy.export import find_resident
     from bot.privacy.forget import forget_resident

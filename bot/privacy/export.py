@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.booking.models import Booking, WaitlistEntry
 from bot.handoff.models import Handoff, InternalNote
-from bot.models import Conversation, InboundEvent, LineUser, Message
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message
 from bot.privacy.anonymise import ANONYMOUS_LINE_ID
 from knowledge.models import AnswerFeedback
 

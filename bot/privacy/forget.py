@@ -19,7 +19,7 @@ from bot.booking.service import cancel_booking
 from bot.booking.settings import BookingSettings
 from bot.booking.waitlist import leave_waitlist, offer_seats
 from bot.handoff.models import Handoff
-from bot.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
 from bot.privacy import anonymise
 from bot.privacy.export import find_resident
 from knowledge.models import AnswerFeedback, UnansweredQuestion

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.db import unit_of_work
+from bot.platform.db import unit_of_work
+from bot.platform.services import Services
 from bot.privacy.retention import apply_retention
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from bot.services import services
+from bot.platform.services import services
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
 

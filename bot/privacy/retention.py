@@ -1,7 +1,7 @@
 """The retention rule: personal content older than the retention period is anonymised; the figures stay.
 
 `apply_retention(session, now, days)` is a plain function of a frozen `now` (tested so); the worker runs it
-through bot.jobs.apply_retention. Safe to run at any time and as often as wanted: rows already anonymised
+through bot.platform.jobs.apply_retention. Safe to run at any time and as often as wanted: rows already anonymised
 are skipped, so a second run changes nothing.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.booking.models import Booking, Slot, WaitlistEntry
 from bot.handoff.models import Handoff
-from bot.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
 from bot.privacy import anonymise
 from knowledge.models import AnswerFeedback, UnansweredQuestion
 

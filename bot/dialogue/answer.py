@@ -1,0 +1,158 @@
+"""Free-text messages: triage plus retrieval decide between an answer, もしかして, a redirect or 「わかりません」."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.booking import flow as booking
+from bot.dialogue.cards import entry_reply
+from bot.dialogue.crisis import crisis_messages
+from bot.dialogue.flows import guided
+from bot.dialogue.menu import back_to_menu, main_menu, path_choice
+from bot.dialogue.reply import Reply
+from bot.dialogue.texts import t
+from bot.line import messages as m
+from bot.platform.context import BotContext
+from bot.platform.models import Conversation
+from intents import Triage, classify
+from knowledge.models import UnansweredQuestion
+from knowledge.privacy import mask_personal_data
+from knowledge.search import Match
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Retrieval confidence cut-offs: answer at or above `answer`, suggest at or above `suggest`."""
+
+    answer: float = 0.4
+    suggest: float = 0.3
+    margin: float = 0.08
+
+
+THRESHOLDS = Thresholds()
+NEAR_EXACT = 0.9  # rapidfuzz ratio of the message to its best paraphrase
+GUIDE_CONFIDENCE = 0.6
+# 「お答えできません」 only on clear signs (住民票, 天気…); a message with no signs at all gets 「わかりません」.
+OUT_OF_SCOPE_CONFIDENCE = 0.4
+# Checking, changing or cancelling an existing booking; 「予約したい」 is a new booking, 「予約した日」 is not.
+MANAGE_PATTERN = re.compile(
+    r"キャンセル|きゃんせる|取り?消|確認|変更|変えたい|予約し(?:た(?!い)|てる|ている)|予約済|cancel|change", re.I
+)
+
+
+def suggestions(matches: list[Match], lang: str, intent: str, confidence: float) -> Reply:
+    """「もしかして」 with the top matches as chips, plus a person and the menu."""
+    chips = [m.Choice(x.entry.question, data={"a": "faq", "id": x.entry.id}) for x in matches[:3]]
+    chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
+    return Reply([m.text(t("answer.did_you_mean", lang), chips)], intent=intent, confidence=confidence, understood=True)
+
+
+def dont_know(lang: str, intent: str | None, confidence: float) -> Reply:
+    """The honest abstention: 「わかりません」 and the way to a person."""
+    chips = [m.Choice(t("label.human", lang), data={"a": "human"}), *main_menu(lang)[:4], back_to_menu(lang)]
+    return Reply([m.text(t("answer.dont_know", lang), chips)], intent=intent, confidence=confidence, understood=False)
+
+
+def log_unanswered(session: Session, text: str, reason: str, triage: Triage, best: Match | None) -> None:
+    """Keep the question (masked) for staff's unanswered inbox."""
+    session.add(
+        UnansweredQuestion(
+            text=mask_personal_data(text)[:1000],
+            reason=reason,
+            intent=triage.intent,
+            best_faq_id=best.entry.id if best else None,
+            score=best.score if best else None,
+        )
+    )
+
+
+def answer_text(ctx: BotContext, session: Session, conversation: Conversation, text: str) -> Reply:
+    """Reply to a free-text message from the bot's own knowledge, or say honestly that it does not know."""
+    lang = conversation.user.language
+    matches = ctx.knowledge.get(session).search(text, ctx.today(), k=3)
+    best = matches[0] if matches else None
+    triage = classify(text, best.entry.topic if best else None, best.score if best else 0.0)
+    return _route(ctx, session, conversation, triage, matches, lang, text)
+
+
+def _route(
+    ctx: BotContext,
+    session: Session,
+    conversation: Conversation,
+    triage: Triage,
+    matches: list[Match],
+    lang: str,
+    text: str,
+) -> Reply:
+    best = matches[0] if matches else None
+    intent, conf = triage.intent, triage.confidence
+    if intent == "crisis":
+        return Reply(crisis_messages(ctx, text, "urgent", lang), intent=intent, confidence=conf, handoff=True)
+    if intent == "human":
+        return contact_reply(ctx, lang, intent, conf)
+    if intent == "greeting":
+        key = _greeting_key(text.lower())
+        return Reply([m.text(t(key, lang, centre=ctx.profile.name), main_menu(lang))], intent=intent, confidence=conf)
+    if intent == "booking":
+        if MANAGE_PATTERN.search(text):
+            reply = booking.my_bookings(ctx, session, conversation)
+        else:
+            reply = booking.start(ctx, session, conversation, triage.slots.get("topic"))
+        reply.intent, reply.confidence = intent, conf
+        return reply
+    # An out-of-scope message is only answered by a referral entry (「iPhoneの使い方」 is not 「このLINEの使い方」).
+    fits = intent != "out_of_scope" or best is not None and best.entry.topic == "referral"
+    if best and best.score >= THRESHOLDS.answer and _clear_winner(matches) and fits:
+        return entry_reply(ctx, best.entry, lang, confidence=best.score, intent=intent)
+    if intent == "out_of_scope" and conf >= OUT_OF_SCOPE_CONFIDENCE:
+        return Reply([m.text(t("out_of_scope", lang), main_menu(lang))], intent=intent, confidence=conf)
+    guide = intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives
+    if guide and best and best.score >= THRESHOLDS.suggest and _one_topic(matches, intent):
+        # 「解散」「NPO」: a bare topic word matches many entries of one topic alike; narrow it down by asking.
+        return _guide(ctx, session, conversation, intent, conf, text)
+    if best and best.score >= THRESHOLDS.suggest:
+        log_unanswered(session, text, "low_confidence", triage, best)
+        return suggestions(matches, lang, intent, best.score)
+    if guide:
+        return _guide(ctx, session, conversation, intent, conf, text)
+    log_unanswered(session, text, "abstained", triage, best)
+    if triage.alternatives and conf >= 0.3:
+        chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]
+        return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf)
+    return dont_know(lang, intent, conf)
+
+
+BYE_WORDS = ("さようなら", "さよなら", "ばいばい", "バイバイ", "またね", "失礼します", "しつれいします", "bye")
+
+
+def _greeting_key(text: str) -> str:
+    if any(w in text for w in ("ありがと", "thank", "助かり", "たすかり", "助かっ")):
+        return "greeting.thanks"
+    return "greeting.bye" if any(w in text for w in BYE_WORDS) else "greeting.hello"
+
+
+def _clear_winner(matches: list[Match]) -> bool:
+    """The best match stands out from the next, or the message is (nearly) one of its paraphrases word for word."""
+    if len(matches) < 2:
+        return True
+    return matches[0].score - matches[1].score >= THRESHOLDS.margin or matches[0].fuzzy >= NEAR_EXACT
+
+
+def _one_topic(matches: list[Match], intent: str) -> bool:
+    return len(matches) > 1 and all(match.entry.topic == intent for match in matches)
+
+
+def _guide(ctx, session, conversation, intent: str, conf: float, text: str) -> Reply:
+    reply = guided.start(ctx, session, conversation, intent, text)
+    reply.confidence = conf
+    return reply
+
+
+def contact_reply(ctx: BotContext, lang: str, intent: str = "human", confidence: float | None = None) -> Reply:
+    """How to reach a person at the centre (phone, hours, web form)."""
+    p = ctx.profile
+    body = t("human.contact", lang, centre=p.name, phone=p.phone, hours=p.hours_text, web_url=p.web_url)
+    return Reply([m.text(body, [back_to_menu(lang)])], intent=intent, confidence=confidence, handoff=True)

@@ -1,0 +1,36 @@
+"""Loading a resident and their conversation row, locked for the duration of one event."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bot.platform.db import insert_new
+from bot.platform.models import Conversation, LineUser
+
+
+def lock_conversation(session: Session, line_user_id: str) -> Conversation:
+    """The user's conversation, created on first contact and locked (FOR UPDATE) until commit."""
+    found = _locked(session, line_user_id)
+    if found is None:  # first contact (if another worker creates the same rows meanwhile, theirs are used)
+        user_id = insert_new(session, LineUser, "line_user_id", {"line_user_id": line_user_id})
+        if user_id is None:  # the user exists, without a conversation yet
+            user_id = session.scalar(select(LineUser.id).where(LineUser.line_user_id == line_user_id))
+        insert_new(session, Conversation, "user_id", {"user_id": user_id, "slots": {}})
+        found = _locked(session, line_user_id)
+    conversation, user = found
+    set_committed_value(conversation, "user", user)  # the identity map is weak: else `.user` is SELECTed again
+    return conversation
+
+
+def _locked(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:
+    """The conversation and its user in one statement, the conversation row locked."""
+    query = (
+        select(Conversation, LineUser)
+        .join(LineUser, LineUser.id == Conversation.user_id)
+        .where(LineUser.line_user_id == line_user_id)
+        .with_for_update(of=Conversation)
+    )
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], row[1])
