@@ -7,9 +7,7 @@ import re
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Japanese numbers: with separators (045-671-4732, 090 1234 5678, 03(1234)5678) or as 10–11 bare digits; a
 # bare run of 6–9 digits (a time's microseconds, an order number) is not a phone number.
-_PHONE = re.compile(
-    r"(?<![\d.])(?:(?:\+?81[-\s]?|0)\d{1,4}[-\s(（]\d{1,4}[-\s)）]?\d{3,4}|(?:\+?81|0)\d{9,10})(?!\d)"
-)
+_PHONE = re.compile(r"(?<![\d.])(?:(?:\+?81[-\s]?|0)\d{1,4}[-\s(（]\d{1,4}[-\s)）]?\d{3,4}|(?:\+?81|0)\d{9,10})(?!\d)")
 _LINE_ID = re.compile(r"\bU[0-9a-f]{32}\b")
 _POSTAL = re.compile(r"〒?\s?\d{3}-\d{4}")
 

@@ -9,9 +9,9 @@ import socket
 import pytest
 from hypothesis import settings
 
-from bot import db
 from bot.app import create_app
-from bot.demo import prepare_database
+from bot.platform import db
+from bot.tools.demo import prepare_database
 from tests.support.events import SECRET, TOKEN, body, sign
 from tests.support.postgres import pg_cluster, pg_url  # noqa: F401  (PostgreSQL fixtures for every package)
 
@@ -112,8 +112,8 @@ def assert_every_queued_message_is_valid(session_factory) -> None:
     """Fail the test if the bot queued any message LINE would reject (spec schema + documented limits)."""
     from sqlalchemy import select
 
-    from bot.emulator import limits, schema
-    from bot.models import OutboxItem
+    from bot.line.emulator import limits, schema
+    from bot.platform.models import OutboxItem
 
     with session_factory() as session:
         for item in session.scalars(select(OutboxItem)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from admin import accounts
+from admin.people import accounts
 from tests.support.admin import login_as
 from tests.support.browser import browser_context, page, record_reports  # noqa: F401 (fixtures for the browser tests)
 

@@ -9,13 +9,14 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-import admin.auth
-from admin import ACCESS, PUBLIC_ENDPOINTS, accounts
+import admin.people.auth
+from admin import ACCESS, PUBLIC_ENDPOINTS
 from admin.models import AdminUser, AuditLog
+from admin.people import accounts
 from bot.app import create_app
-from bot.db import utcnow
 from bot.handoff.models import Handoff, InternalNote
-from bot.models import Conversation, LineUser, OutboxItem
+from bot.platform.db import utcnow
+from bot.platform.models import Conversation, LineUser, OutboxItem
 from tests.support.admin import PASSWORD, create_user, csrf_token, post_form
 
 SAMPLE = {"faq_id": "founding.npo_steps", "version": 1, "code": "general", "name": "daily"}

@@ -7,10 +7,10 @@ from datetime import timedelta
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from admin import accounts
 from admin.cli import user as user_command
 from admin.models import AdminUser, AuditLog
-from bot.db import utcnow
+from admin.people import accounts
+from bot.platform.db import utcnow
 from tests.support.admin import PASSWORD, create_user, csrf_token, make_admin_user, post_form
 
 

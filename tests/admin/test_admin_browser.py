@@ -14,10 +14,10 @@ import uuid
 
 import pytest
 
-from admin import accounts
 from admin.demo import seed_demo_activity
+from admin.people import accounts
 from bot.app import create_app
-from bot.messages import visible_text
+from bot.line.messages import visible_text
 from knowledge import editing
 from knowledge.models import FaqEntry
 from tests.conftest import copy_template

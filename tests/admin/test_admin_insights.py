@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from admin import charts, metrics, providers
-from bot.models import LineUser, Message, OutboxItem, Setting
+from admin import providers
+from admin.insights import charts, metrics
+from bot.platform.models import LineUser, Message, OutboxItem, Setting
 from knowledge.models import AnswerFeedback, UnansweredQuestion
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot.platform.db import make_engine
+from bot.platform.migrate import upgrade
 from tests.support.postgres import pg_cluster, pg_url  # noqa: F401  (fixtures for the PostgreSQL variant)
 
 TABLES = {"admin_users", "audit_log"}
@@ -22,7 +22,7 @@ def tables(url: str) -> set[str]:
 def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
-    from bot.migrate import alembic_config
+    from bot.platform.migrate import alembic_config
 
     command.downgrade(alembic_config(url), revision)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from admin.models import AuditLog
-from bot.db import unit_of_work
-from bot.models import LineUser, OutboxItem
-from bot.outbox import enqueue
-from bot.sender import Sender
+from bot.line.outbox import enqueue
+from bot.line.sender import Sender
+from bot.platform.db import unit_of_work
+from bot.platform.models import LineUser, OutboxItem
 from tests.handoff.factories import RecordingGateway
 from tests.support.admin import csrf_token, post_form
 

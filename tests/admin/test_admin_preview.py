@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from admin.preview import render_messages
-from bot import messages as m
+from admin.content.preview import render_messages
+from bot.line import messages as m
 
 
 def test_a_card_and_a_text_with_chips():

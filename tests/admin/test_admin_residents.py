@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from admin.models import AuditLog
-from bot.models import LineUser, Message
+from bot.platform.models import LineUser, Message
 from tests.support.admin import csrf_token, post_form
 from tests.support.driver import WebhookUser
 

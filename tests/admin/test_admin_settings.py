@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from admin.models import AuditLog
-from admin.settings import get_setting
-from bot.models import Setting
+from admin.operations.settings import get_setting
+from bot.platform.models import Setting
 from tests.support.admin import post_form
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from admin.grouping import Question, group_questions
+from admin.insights.grouping import Question, group_questions
 from knowledge.models import FaqEntry, UnansweredQuestion
 from tests.support.admin import post_form
 from tests.support.driver import WebhookUser, visible

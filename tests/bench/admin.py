@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.app import create_app
-from bot.demo import prepare_database, seed_demo_data
+from bot.tools.demo import prepare_database, seed_demo_data
 from tests.bench.retrieval import percentile
 from tests.support.admin import post_form
 

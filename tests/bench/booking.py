@@ -25,9 +25,9 @@ from bot.booking.errors import BookingError
 from bot.booking.models import Booking, Slot
 from bot.booking.rules import TOKYO
 from bot.booking.settings import BookingSettings
-from bot.db import make_engine, make_session_factory, unit_of_work, utcnow
-from bot.migrate import upgrade
-from bot.models import LineUser
+from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
+from bot.platform.migrate import upgrade
+from bot.platform.models import LineUser
 from tests.support.postgres import missing_reason, postgres_cluster
 
 SLOTS, BOOKINGS, CAPACITY = 1_000, 10_000, 14

@@ -136,9 +136,9 @@ def _emulator_main(conn, listener_fd: int) -> None:
     from flask import Flask
     from werkzeug.serving import make_server
 
-    from bot import emulator
-    from bot.emulator import api, schema
-    from bot.emulator.webhook_sender import make_event, message_content
+    from bot.line import emulator
+    from bot.line.emulator import api, schema
+    from bot.line.emulator.webhook_sender import make_event, message_content
 
     probe = socket.socket(fileno=listener_fd)
     host, port = probe.getsockname()[:2]
@@ -707,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")]
 
-    from bot.demo import prepare_database
+    from bot.tools.demo import prepare_database
     from tests.support.postgres import postgres_cluster
 
     began = time.monotonic()

@@ -7,7 +7,7 @@ import statistics
 import time
 from datetime import date
 
-from bot.evaluation import NaiveBaseline
+from bot.tools.evaluation import NaiveBaseline
 from knowledge.entries import load_glossary
 from knowledge.search import Glossary, KnowledgeIndex
 from tests.bench.synthetic import synthetic_entries, synthetic_queries

@@ -11,9 +11,9 @@ import urllib.request
 from pathlib import Path
 
 from bot.app import create_app
-from bot.demo import prepare_database
-from bot.emulator import store_for
-from bot.emulator.webhook_sender import make_event, message_content
+from bot.line.emulator import store_for
+from bot.line.emulator.webhook_sender import make_event, message_content
+from bot.tools.demo import prepare_database
 from tests.bench.retrieval import percentile
 from tests.support.events import SECRET, TOKEN, sign
 from tests.support.live_server import LiveServer

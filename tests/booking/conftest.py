@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.db import make_engine, make_session_factory
+from bot.platform.db import make_engine, make_session_factory
 from tests.support.postgres import pg_cluster, pg_url  # noqa: F401  (fixtures for the PostgreSQL variants)
 
 

@@ -13,9 +13,9 @@ from bot.booking.models import ConsultationType, Slot
 from bot.booking.rules import TOKYO
 from bot.booking.settings import BookingSettings
 from bot.booking.slots import add_slot
-from bot.centre import load_profile
-from bot.context import BotContext
-from bot.models import Conversation, LineUser
+from bot.platform.centre import load_profile
+from bot.platform.context import BotContext
+from bot.platform.models import Conversation, LineUser
 
 # Tuesday 24 November 2026, 09:00 in Yokohama (the day after 勤労感謝の日, a Monday holiday).
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=TOKYO)
@@ -51,7 +51,7 @@ def make_slot(session: Session, when: str | datetime, code: str = "general", cap
 
 @dataclass
 class Clock:
-    """A settable clock for BotContext (UTC, like bot.db.utcnow)."""
+    """A settable clock for BotContext (UTC, like bot.platform.db.utcnow)."""
 
     now: datetime = NOW
     steps: list[datetime] = field(default_factory=list)
@@ -88,7 +88,7 @@ class RecordingGateway:
 
 def make_services(factory, clock: Clock | None = None):
     """Services with a recording gateway and a frozen clock (what the worker's jobs receive)."""
-    from bot.services import Services
+    from bot.platform.services import Services
 
     clock = clock or Clock()
     return Services(factory.kw["bind"], factory, make_context(clock), RecordingGateway(), None)  # type: ignore[arg-type]

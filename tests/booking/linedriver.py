@@ -5,9 +5,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from bot.booking import flow
-from bot.conversation import lock_conversation
-from bot.db import unit_of_work
-from bot.messages import MAX_DATA, MAX_LABEL, MAX_MESSAGES, MAX_QUICK_REPLIES, utf16_len, visible_text
+from bot.line.messages import MAX_DATA, MAX_LABEL, MAX_MESSAGES, MAX_QUICK_REPLIES, utf16_len, visible_text
+from bot.platform.conversation import lock_conversation
+from bot.platform.db import unit_of_work
 from tests.booking.factories import Clock, make_context
 from tests.support.driver import actions
 

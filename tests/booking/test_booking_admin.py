@@ -6,13 +6,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from admin.booking_views import bp as admin_bp
+from admin.operations.booking_views import bp as admin_bp
 from bot.booking import service
 from bot.booking.defaults import ensure_types
 from bot.booking.ical_views import bp as ical_bp
 from bot.booking.models import Booking, ConsultationType, Slot
-from bot.db import unit_of_work
-from bot.models import OutboxItem
+from bot.platform.db import unit_of_work
+from bot.platform.models import OutboxItem
 from tests.booking.factories import NOW, SETTINGS, Clock, make_slot, make_user
 
 BASE = "/t/booking"

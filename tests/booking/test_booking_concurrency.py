@@ -16,9 +16,9 @@ from bot.booking import flow, service
 from bot.booking.errors import SlotFull
 from bot.booking.models import Booking
 from bot.booking.slots import bookable_slots
-from bot.conversation import lock_conversation
-from bot.db import make_engine, make_session_factory, unit_of_work
-from bot.messages import visible_text
+from bot.line.messages import visible_text
+from bot.platform.conversation import lock_conversation
+from bot.platform.db import make_engine, make_session_factory, unit_of_work
 from tests.booking.factories import NOW, SETTINGS, Clock, make_context, make_slot, make_user
 from tests.support.driver import actions
 

@@ -15,8 +15,8 @@ import pytest
 
 from bot.app import create_app
 from bot.booking.defaults import seed_demo
-from bot.db import unit_of_work
-from bot.messages import visible_text
+from bot.line.messages import visible_text
+from bot.platform.db import unit_of_work
 from tests.conftest import free_port
 from tests.support.driver import actions
 from tests.support.live_server import emulator_config

@@ -9,7 +9,7 @@ from bot.booking import flow
 from bot.booking.defaults import seed_demo
 from bot.booking.models import Booking, WaitlistEntry
 from bot.booking.steps import parse_day
-from bot.db import unit_of_work
+from bot.platform.db import unit_of_work
 from tests.booking.factories import NOW, Clock, make_slot
 from tests.booking.linedriver import Resident
 

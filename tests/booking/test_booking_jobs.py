@@ -12,9 +12,9 @@ from bot.booking import jobs, service
 from bot.booking.errors import HoldExpired, SlotFull
 from bot.booking.models import Booking, WaitlistEntry
 from bot.booking.waitlist import join_waitlist, leave_waitlist
-from bot.db import unit_of_work
-from bot.messages import visible_text
-from bot.models import OutboxItem, Setting
+from bot.line.messages import visible_text
+from bot.platform.db import unit_of_work
+from bot.platform.models import OutboxItem, Setting
 from tests.booking.factories import NOW, SETTINGS, at, make_services, make_slot, make_user
 
 

@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import bot.booking.models  # noqa: F401  (registers the booking tables)
-from bot.db import Base
-from bot.migrate import alembic_config
+from bot.platform.db import Base
+from bot.platform.migrate import alembic_config
 
 TABLES = {"consultation_types", "slot_rules", "slots", "bookings", "waitlist_entries"}
 

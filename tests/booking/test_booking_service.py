@@ -24,8 +24,8 @@ from bot.booking.models import Booking, ConsultationType, Slot
 from bot.booking.rules import TOKYO
 from bot.booking.settings import BookingSettings, booking_settings
 from bot.booking.slots import bookable_slots, generate_slots, set_slot_status, taken_seats
-from bot.db import unit_of_work
-from bot.models import Setting
+from bot.platform.db import unit_of_work
+from bot.platform.models import Setting
 from tests.booking.factories import NOW, SETTINGS, at, get_type, make_slot, make_user
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.booking.defaults import seed_demo
 from bot.booking.models import Booking
-from bot.db import unit_of_work
+from bot.platform.db import unit_of_work
 from tests.support.driver import WebhookUser, actions, visible
 
 

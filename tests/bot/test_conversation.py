@@ -22,7 +22,7 @@ def test_follow_greets_with_the_centre_name_data_note_and_main_paths(user):
 def test_the_privacy_notice_given_on_follow_is_recorded(app, user):
     from sqlalchemy import select
 
-    from bot.models import LineUser
+    from bot.platform.models import LineUser
 
     user.follows()
     with app.extensions["madoguchi"].session_factory() as session:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.texts import t
+from bot.dialogue.texts import t
 from tests.support.conversation import freeze_clock, shows_main_menu, spec_errors
 from tests.support.driver import WebhookUser, actions, visible
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.booking.models import Slot
-from bot.demo import seed_demo_data
 from bot.handoff.models import Handoff
+from bot.tools.demo import seed_demo_data
 from tests.support.admin import post_form
 
 

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.conversation import lock_conversation
-from bot.db import make_engine, make_session_factory, unit_of_work
-from bot.models import Conversation, LineUser
+from bot.platform.conversation import lock_conversation
+from bot.platform.db import make_engine, make_session_factory, unit_of_work
+from bot.platform.models import Conversation, LineUser
 
 NEWCOMER = "U" + "c" * 32
 

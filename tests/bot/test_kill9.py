@@ -20,12 +20,12 @@ from bot import config as config_mod
 from bot.app import build_services
 from bot.booking.defaults import seed_demo
 from bot.booking.models import Booking
-from bot.db import unit_of_work
-from bot.emulator import init_app
 from bot.handoff.models import Handoff
-from bot.jobs import resend_pending_outbox
-from bot.models import LineUser, OutboxItem
-from bot.services import Services
+from bot.line.emulator import init_app
+from bot.platform.db import unit_of_work
+from bot.platform.jobs import resend_pending_outbox
+from bot.platform.models import LineUser, OutboxItem
+from bot.platform.services import Services
 from tests.support.admin import PASSWORD, make_admin_user
 from tests.support.app_process import HttpBrowser, ServerProcess
 from tests.support.driver import actions

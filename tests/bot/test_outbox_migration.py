@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-import bot.models  # noqa: F401 (the models in Base.metadata)
-from bot.db import Base
-from bot.migrate import alembic_config
+import bot.platform.models  # noqa: F401 (the models in Base.metadata)
+from bot.platform.db import Base
+from bot.platform.migrate import alembic_config
 from tests.support.postgres import pg_cluster  # noqa: F401 (fixture for the PostgreSQL variant)
 
 NEW = {"claimed_until", "next_attempt_at", "reply_unsettled"}

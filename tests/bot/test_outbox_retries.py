@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select, update
 
-from bot.db import make_engine, make_session_factory, unit_of_work, utcnow
-from bot.line_gateway import LineGateway, SendError, _retry_after
-from bot.models import LineUser, OutboxItem
-from bot.outbox import Claim, claim, deliver, enqueue, pending_ids, revive, send_claimed
-from bot.outbox_policy import RetryPolicy
-from bot.sender import Sender
+from bot.line.gateway import LineGateway, SendError, _retry_after
+from bot.line.outbox import Claim, claim, deliver, enqueue, pending_ids, revive, send_claimed
+from bot.line.outbox_policy import RetryPolicy
+from bot.line.sender import Sender
+from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
+from bot.platform.models import LineUser, OutboxItem
 from tests.conftest import free_port
 from tests.support.postgres import pg_cluster, pg_url  # noqa: F401 (fixtures for the PostgreSQL variant)
 
@@ -261,9 +261,9 @@ def test_the_sender_stores_what_it_sent_for_claimed_items(factory):
 
 EXIT_WITHOUT_SHUTDOWN = """
 import sys, time
-from bot.db import make_engine, make_session_factory
-from bot.outbox import Claim, OutboxItem
-from bot.sender import Sender
+from bot.platform.db import make_engine, make_session_factory
+from bot.line.outbox import Claim, OutboxItem
+from bot.line.sender import Sender
 
 class SlowGateway:
     def reply(self, token, messages):

@@ -6,9 +6,17 @@ import itertools
 
 import pytest
 
-from bot.flows.paths import load_paths, looks_like_question, matches, plain, started_path, typed_option, typed_ward
-from bot.language import other_language
-from bot.messages import MAX_LABEL, MAX_QUICK_REPLIES, utf16_len
+from bot.dialogue.flows.paths import (
+    load_paths,
+    looks_like_question,
+    matches,
+    plain,
+    started_path,
+    typed_option,
+    typed_ward,
+)
+from bot.dialogue.language import other_language
+from bot.line.messages import MAX_LABEL, MAX_QUICK_REPLIES, utf16_len
 from knowledge.entries import load_content
 
 PATHS = load_paths()

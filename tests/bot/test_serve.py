@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.db import make_engine, make_session_factory
-from bot.models import InboundEvent
+from bot.platform.db import make_engine, make_session_factory
+from bot.platform.models import InboundEvent
 from tests.conftest import free_port
 from tests.support.events import SECRET, TOKEN, body, sign, text_event
 

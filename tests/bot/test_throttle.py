@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import throttle
 from bot.app import create_app
+from bot.dialogue import throttle
+from bot.dialogue.texts import t
 from bot.handoff.models import Handoff
-from bot.models import Conversation, LineUser, Message, OutboxItem, Setting
-from bot.texts import t
+from bot.platform.models import Conversation, LineUser, Message, OutboxItem, Setting
 from tests.conftest import offline_config
 from tests.support.admin import create_user, post_form
 from tests.support.events import body, event, sign, text_event

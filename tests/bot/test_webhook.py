@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import InboundEvent, LineUser, Message, OutboxItem
+from bot.platform.models import InboundEvent, LineUser, Message, OutboxItem
 from tests.support.events import event, text_event
 
 SDK_WEBHOOK = Path(__file__).resolve().parents[1] / "data" / "line-sdk" / "webhook.json"

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 import bot.pipeline
-from bot.inbound import clean_text
-from bot.models import InboundEvent, LineUser, Message, OutboxItem
+from bot.line.inbound import clean_text
+from bot.platform.models import InboundEvent, LineUser, Message, OutboxItem
 from tests.support.events import SECRET, body, event, sign, text_event
 from tests.support.openapi import from_component, load_schemas, resolve
 
@@ -148,7 +148,7 @@ def test_bodies_generated_from_the_spec_are_taken_whole(app, post_events, caplog
 
 
 def test_the_generated_bodies_are_valid_for_lines_spec():
-    from bot.emulator.schema import validator
+    from bot.line.emulator.schema import validator
 
     check = validator("webhook.yml", "CallbackRequest")
 

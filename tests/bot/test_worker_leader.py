@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.db import make_engine
-from bot.leader import Leadership
+from bot.platform.db import make_engine
+from bot.platform.leader import Leadership
 from tests.conftest import free_port
 
 ACQUIRED = "scheduler leadership acquired"
@@ -69,7 +69,7 @@ def test_a_standby_worker_takes_over_when_the_leader_is_killed(db_url, tmp_path)
 
 
 def test_the_scheduler_runs_every_booking_handoff_and_outbox_job(app):
-    from bot.scheduler import build_scheduler
+    from bot.platform.scheduler import build_scheduler
 
     ids = {job.id for job in build_scheduler(app.extensions["madoguchi"]).get_jobs()}
     assert {"outbox", "send_booking_reminders", "expire_booking_holds", "notify_new", "escalate_unpicked"} <= ids

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from bot.emulator import init_app
+from bot.line.emulator import init_app
 from tests.emulator.fakebot import SECRET, TOKEN, Emulator, FakeBot
 from tests.support.live_server import LiveServer
 

@@ -15,7 +15,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, ReplyMessageRequest
 from PIL import Image
 
-from bot.emulator import store_for
+from bot.line.emulator import store_for
 from tests.support.live_server import LiveServer
 
 SECRET = "emulator-test-secret"

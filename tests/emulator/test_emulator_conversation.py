@@ -8,7 +8,7 @@ import hmac
 import json
 import re
 
-from bot.emulator import schema
+from bot.line.emulator import schema
 from tests.emulator.fakebot import SECRET, USER
 
 

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from bot.app import create_app
-from bot.messages import visible_text
+from bot.line.messages import visible_text
 from tests.support.conversation import Clock
 from tests.support.driver import actions
 from tests.support.live_server import LiveServer, emulator_config

@@ -7,8 +7,8 @@ import re
 from jsonschema import Draft202012Validator
 from linebot.v3 import SignatureValidator
 
-from bot.emulator import limits, schema, webhook_sender
-from bot.emulator.store import EmulatorStore
+from bot.line.emulator import limits, schema, webhook_sender
+from bot.line.emulator.store import EmulatorStore
 
 
 def test_discriminators_dispatch_on_type_and_reject_unknown_types():

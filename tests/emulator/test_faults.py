@@ -14,15 +14,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-import bot.outbox
+import bot.line.outbox
 from bot.app import create_app
-from bot.db import unit_of_work, utcnow
-from bot.emulator import EmulatorStore, store_for
 from bot.handoff.queue import push_usage
-from bot.jobs import resend_pending_outbox
-from bot.models import OutboxItem
-from bot.outbox import USED_BY_EARLIER, revive
-from bot.services import Services
+from bot.line.emulator import EmulatorStore, store_for
+from bot.line.outbox import USED_BY_EARLIER, revive
+from bot.platform.db import unit_of_work, utcnow
+from bot.platform.jobs import resend_pending_outbox
+from bot.platform.models import OutboxItem
+from bot.platform.services import Services
 from tests.support.line_faults import (
     PUSH,
     REPLY,
@@ -164,7 +164,7 @@ def test_a_failing_push_is_delivered_exactly_once_and_counted_once(live, fault):
 
 
 def test_a_reply_failing_until_its_token_is_stale_falls_back_to_push(live, monkeypatch):
-    monkeypatch.setattr(bot.outbox, "REPLY_TOKEN_TTL", timedelta(seconds=1))
+    monkeypatch.setattr(bot.line.outbox, "REPLY_TOKEN_TTL", timedelta(seconds=1))
     live.emulator.fault(paths=[REPLY], status=500, count=20)
     resident = live.resident()
     resident.says(HELLO)

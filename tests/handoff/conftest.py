@@ -8,7 +8,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from bot.db import make_engine, make_session_factory
+from bot.platform.db import make_engine, make_session_factory
 from tests.conftest import free_port
 from tests.support.postgres import pg_cluster, pg_url  # noqa: F401  (fixtures for the PostgreSQL variants)
 

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from flask import Blueprint, g
 
-from admin.console import bp as console_bp
-from bot.sender import Sender
+from admin.operations.console import bp as console_bp
+from bot.line.sender import Sender
 from tests.handoff.factories import RecordingGateway
 
 PREFIX = "/t/console"

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.centre import load_profile
-from bot.context import BotContext
-from bot.inbound import Inbound
-from bot.models import Conversation, LineUser
-from bot.services import Services
+from bot.line.inbound import Inbound
+from bot.platform.centre import load_profile
+from bot.platform.context import BotContext
+from bot.platform.models import Conversation, LineUser
+from bot.platform.services import Services
 from knowledge.store import IndexCache
 
 TOKYO = ZoneInfo("Asia/Tokyo")

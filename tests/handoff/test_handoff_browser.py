@@ -20,9 +20,9 @@ if not os.path.exists(CHROMIUM):
 from sqlalchemy import select  # noqa: E402
 
 from bot.app import create_app  # noqa: E402
-from bot.db import unit_of_work  # noqa: E402
 from bot.handoff.demo import DEMO_USER, seed_demo  # noqa: E402
 from bot.handoff.models import Handoff  # noqa: E402
+from bot.platform.db import unit_of_work  # noqa: E402
 from tests.conftest import offline_config  # noqa: E402
 from tests.handoff.console_support import PREFIX, mount_console  # noqa: E402
 from tests.support.events import SECRET, TOKEN, body, sign, text_event  # noqa: E402
@@ -107,7 +107,7 @@ def real_admin(db_url, monkeypatch):
     reason = _admin_ready()
     if reason:
         pytest.skip(reason)
-    from admin import accounts
+    from admin.people import accounts
 
     holder = {}
 

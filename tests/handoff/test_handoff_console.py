@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import set_clock, unit_of_work, utcnow
 from bot.handoff import service
 from bot.handoff.demo import seed_demo
 from bot.handoff.models import Handoff
 from bot.handoff.queue import push_usage
-from bot.messages import visible_text
-from bot.models import Conversation, OutboxItem, Setting
+from bot.line.messages import visible_text
+from bot.platform.db import set_clock, unit_of_work, utcnow
+from bot.platform.models import Conversation, OutboxItem, Setting
 from tests.handoff.console_support import SUZUKI, mount_console
 from tests.handoff.factories import Clock, make_context, make_resident
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app  # noqa: E402
-from bot.db import utcnow  # noqa: E402
 from bot.handoff.models import Handoff  # noqa: E402
 from bot.handoff.queue import push_usage  # noqa: E402
-from bot.messages import visible_text  # noqa: E402
+from bot.line.messages import visible_text  # noqa: E402
+from bot.platform.db import utcnow  # noqa: E402
 from tests.handoff.console_support import mount_console  # noqa: E402
 from tests.handoff.factories import TUESDAY_MORNING, Clock  # noqa: E402
 from tests.support.live_server import LiveServer, emulator_config  # noqa: E402

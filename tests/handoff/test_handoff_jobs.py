@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.db import unit_of_work, utcnow
 from bot.handoff import jobs, service
 from bot.handoff.models import Handoff
 from bot.handoff.notify import NotifySettings, notify_settings
 from bot.handoff.queue import push_usage
-from bot.messages import visible_text
-from bot.models import Conversation, Message, OutboxItem, Setting
+from bot.line.messages import visible_text
+from bot.platform.db import unit_of_work, utcnow
+from bot.platform.models import Conversation, Message, OutboxItem, Setting
 from tests.conftest import free_port
 from tests.handoff.factories import Clock, at, make_context, make_resident, make_services
 

@@ -6,12 +6,12 @@ import threading
 
 from sqlalchemy import select
 
-from bot.conversation import lock_conversation
-from bot.db import make_engine, make_session_factory, unit_of_work, utcnow
 from bot.handoff import service
 from bot.handoff.models import Handoff
 from bot.handoff.queue import history, push_usage, queue, queue_counts
 from bot.handoff.service import HandoffError
+from bot.platform.conversation import lock_conversation
+from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
 from tests.handoff.factories import inbound, make_context
 
 LINE_ID = "U" + "7" * 32

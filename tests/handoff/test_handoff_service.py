@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import unit_of_work, utcnow
 from bot.handoff import service
 from bot.handoff.models import Handoff, InternalNote
 from bot.handoff.service import HandoffError
-from bot.messages import visible_text
-from bot.models import Conversation, Message, OutboxItem
+from bot.line.messages import visible_text
+from bot.platform.db import unit_of_work, utcnow
+from bot.platform.models import Conversation, Message, OutboxItem
 from tests.handoff.factories import SATURDAY_EVENING, Clock, inbound, make_context, make_resident
 
 

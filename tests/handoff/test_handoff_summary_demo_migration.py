@@ -9,12 +9,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select
 
 import bot.handoff.models  # noqa: F401  (registers the hand-off tables)
-from bot.db import Base, unit_of_work, utcnow
 from bot.handoff.demo import seed_demo
 from bot.handoff.models import Handoff
 from bot.handoff.summary import build_summary
-from bot.migrate import alembic_config
-from bot.models import Conversation, Message
+from bot.platform.db import Base, unit_of_work, utcnow
+from bot.platform.migrate import alembic_config
+from bot.platform.models import Conversation, Message
 from tests.handoff.factories import make_resident
 
 TABLES = {"handoffs", "handoff_notes"}

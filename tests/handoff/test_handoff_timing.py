@@ -7,8 +7,8 @@ from datetime import time
 
 import jpholiday
 
-from bot.centre import load_profile
 from bot.handoff.timing import escalation_due, next_steps, open_seconds_between, when_text
+from bot.platform.centre import load_profile
 from tests.handoff.factories import HOLIDAY_EVENING, SATURDAY_EVENING, TUESDAY_MORNING, at
 
 PROFILE = load_profile()

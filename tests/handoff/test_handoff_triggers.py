@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.db import unit_of_work
+from bot.dialogue.reply import Reply
 from bot.handoff import service, triggers
-from bot.reply import Reply
+from bot.platform.db import unit_of_work
 from tests.handoff.factories import make_context, make_resident
 
 

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.conversation import lock_conversation
-from bot.db import unit_of_work, utcnow
 from bot.handoff import service
 from bot.handoff.models import Handoff
 from bot.handoff.queue import push_usage
-from bot.models import Conversation
+from bot.platform.conversation import lock_conversation
+from bot.platform.db import unit_of_work, utcnow
+from bot.platform.models import Conversation
 from tests.handoff.console_support import mount_console
 from tests.handoff.factories import HOLIDAY_EVENING, SATURDAY_EVENING, TUESDAY_MORNING, Clock, inbound, make_context
 from tests.support.driver import WebhookUser, visible

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from rapidfuzz import fuzz
 
-from bot.evaluation import DEV_SET, evaluate, load_items
+from bot.tools.evaluation import DEV_SET, evaluate, load_items
 from intents.labels import INTENTS
 from knowledge.entries import TOPICS, load_content
 from knowledge.text import normalize

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.db import make_engine, make_session_factory
+from bot.platform.db import make_engine, make_session_factory
 from knowledge import editing
 from knowledge.entries import load_content
 from knowledge.models import FaqEntry

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from admin import metrics, providers
+from admin import providers
+from admin.insights import metrics
 from bot.booking.defaults import ensure_types
 from bot.booking.models import Booking, ConsultationType
 from bot.booking.slots import add_slot
 from bot.handoff.models import Handoff, InternalNote
-from bot.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
 from knowledge.models import AnswerFeedback, UnansweredQuestion
 from knowledge.privacy import mask_personal_data
 

@@ -17,7 +17,7 @@ from bot.booking.slots import add_slot
 from bot.booking.waitlist import join_waitlist
 from bot.cli import main
 from bot.handoff.models import Handoff, InternalNote
-from bot.models import Conversation, InboundEvent, LineUser, Message
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message
 from bot.privacy.export import export_resident
 from bot.privacy.forget import forget_resident
 from knowledge.models import AnswerFeedback, UnansweredQuestion

@@ -7,10 +7,10 @@ import re
 import pytest
 
 from bot import config as config_mod
-from bot import texts
 from bot.app import create_app
-from bot.emulator import limits, schema
-from bot.models import OutboxItem
+from bot.dialogue import texts
+from bot.line.emulator import limits, schema
+from bot.platform.models import OutboxItem
 from tests.conftest import offline_config
 from tests.support.driver import WebhookUser, visible
 

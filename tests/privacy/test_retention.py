@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from bot.booking.models import Booking, Slot
 from bot.handoff.models import Handoff, InternalNote
-from bot.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
+from bot.platform.scheduler import build_scheduler
 from bot.privacy.anonymise import ANONYMOUS_LINE_ID
 from bot.privacy.jobs import anonymise_expired_records
 from bot.privacy.retention import apply_retention
-from bot.scheduler import build_scheduler
 from knowledge.models import AnswerFeedback, UnansweredQuestion
 from tests.privacy.factories import NOW, OLD, RECENT, figures, history, resident
 

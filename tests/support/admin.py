@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from admin import accounts
 from admin.models import AdminUser
+from admin.people import accounts
 
 PASSWORD = "correct-horse-battery"
 _numbers = itertools.count(1)

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.emulator import limits, schema
+from bot.dialogue.menu import PATHS
+from bot.dialogue.texts import t
 from bot.handoff.models import Handoff
-from bot.menu import PATHS
-from bot.models import Conversation, LineUser
-from bot.texts import t
+from bot.line.emulator import limits, schema
+from bot.platform.models import Conversation, LineUser
 from tests.support.driver import WebhookUser, visible
 
 TOKYO = ZoneInfo("Asia/Tokyo")

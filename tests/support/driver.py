@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from bot.models import OutboxItem
+from bot.platform.models import OutboxItem
 from tests.support.events import event, text_event
 
 
@@ -31,7 +31,7 @@ def _buttons(node) -> list[dict]:
 
 def visible(messages: list[dict]) -> str:
     """All text a person would read in these messages."""
-    from bot.messages import visible_text
+    from bot.line.messages import visible_text
 
     return "\n".join(visible_text(m) for m in messages)
 

@@ -14,8 +14,8 @@ import uuid
 
 from sqlalchemy import select
 
-from bot.messages import visible_text
-from bot.models import LineUser, Message, OutboxItem
+from bot.line.messages import visible_text
+from bot.platform.models import LineUser, Message, OutboxItem
 from tests.support.driver import actions
 
 REPLY = "/v2/bot/message/reply"
@@ -42,7 +42,7 @@ class EmulatorHttp:
                 return exc.code, json.loads(exc.read() or b"{}")
 
     def fault(self, **rule) -> None:
-        """Queue a fault (see bot/emulator/faults.py)."""
+        """Queue a fault (see bot/line/emulator/faults.py)."""
         status, body = self.call("POST", "/faults", rule)
         assert status == 201, body
 

@@ -113,7 +113,7 @@ def postgres_cluster(durable: bool = False) -> Iterator[Cluster]:
 
 def migrated_database(cluster: Cluster) -> str:
     """A fresh database in the cluster, migrated to heads; returns its URL."""
-    from bot.migrate import upgrade
+    from bot.platform.migrate import upgrade
 
     url = cluster.create_database()
     upgrade(url)
