@@ -28,7 +28,7 @@ from bot.platform.models import InboundEvent, LineUser, Message, OutboxItem
 from tests.support.events import SECRET, body, event, sign, text_event
 from tests.support.openapi import from_component, load_schemas, resolve
 
-SPEC = Path(__file__).resolve().parents[2] / "bot" / "emulator" / "spec" / "webhook.yml"
+SPEC = Path(__file__).resolve().parents[2] / "bot" / "line" / "emulator" / "spec" / "webhook.yml"
 SCHEMAS = load_schemas(SPEC)
 RESIDENTS = ["U" + c * 32 for c in "abc"]  # a few residents, so events land in existing conversations too
 REALISTIC = {

@@ -12,7 +12,7 @@ import pytest
 
 from tests.emulator.fakebot import MENU, png
 
-STATIC = Path(__file__).parents[2] / "bot" / "emulator" / "static" / "emulator"
+STATIC = Path(__file__).parents[2] / "bot" / "line" / "emulator" / "static" / "emulator"
 HARNESS = Path(__file__).parent / "render_harness.js"
 
 
