@@ -142,16 +142,28 @@ def _redact(url: str) -> str:
 
 @main.command("eval")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
-def eval_command(path: str | None) -> None:
-    """Evaluate triage and retrieval on a labelled JSONL set (default: tests/data/dev_questions.jsonl)."""
+@click.option("--misses", is_flag=True, help="List the dev set's items whose first reply lacked the fact.")
+def eval_command(path: str | None, misses: bool) -> None:
+    """First-reply quality on the dev and blind sets (or on PATH), beside a naive baseline."""
     import logging
     from pathlib import Path
 
-    from bot.tools.evaluation import DEV_SET, evaluate, load_items, report
+    from bot.tools.ask import Asker
+    from bot.tools.evaluation import BLIND_SET, DEV_SET, confusion, evaluate, load_items, report
 
     logging.disable(logging.INFO)
-    ours, naive = evaluate(load_items(Path(path) if path else DEV_SET))
-    click.echo(report(ours, naive))
+    asker = Asker.create()
+    sets = {"file": Path(path)} if path else {"dev": DEV_SET, "blind": BLIND_SET}
+    results = {name: evaluate(load_items(p), asker) for name, p in sets.items()}
+    click.echo(report(results))
+    first = next(iter(results.values()))[0]
+    click.echo(confusion(first))
+    if misses and "blind" not in sets:
+        for miss in first.misses:
+            click.echo(json.dumps(miss, ensure_ascii=False))
+    elif misses:
+        for miss in results["dev"][0].misses:  # never the blind set's: reading them would unblind it
+            click.echo(json.dumps(miss, ensure_ascii=False))
 
 
 @main.group()

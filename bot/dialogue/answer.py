@@ -47,13 +47,19 @@ def suggestions(matches: list[Match], lang: str, intent: str, confidence: float)
     """「もしかして」 with the top matches as chips, plus a person and the menu."""
     chips = [m.Choice(x.entry.question, data={"a": "faq", "id": x.entry.id}) for x in matches[:3]]
     chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
-    return Reply([m.text(t("answer.did_you_mean", lang), chips)], intent=intent, confidence=confidence, understood=True)
+    return Reply([m.text(t("answer.did_you_mean", lang), chips)], intent=intent, confidence=confidence, kind="suggest")
 
 
 def dont_know(lang: str, intent: str | None, confidence: float) -> Reply:
     """The honest abstention: 「わかりません」 and the way to a person."""
     chips = [m.Choice(t("label.human", lang), data={"a": "human"}), *main_menu(lang)[:4], back_to_menu(lang)]
-    return Reply([m.text(t("answer.dont_know", lang), chips)], intent=intent, confidence=confidence, understood=False)
+    return Reply(
+        [m.text(t("answer.dont_know", lang), chips)],
+        intent=intent,
+        confidence=confidence,
+        understood=False,
+        kind="abstain",
+    )
 
 
 def log_unanswered(session: Session, text: str, reason: str, triage: Triage, best: Match | None) -> None:
@@ -90,7 +96,9 @@ def _route(
     best = matches[0] if matches else None
     intent, conf = triage.intent, triage.confidence
     if intent == "crisis":
-        return Reply(crisis_messages(ctx, text, "urgent", lang), intent=intent, confidence=conf, handoff=True)
+        return Reply(
+            crisis_messages(ctx, text, "urgent", lang), intent=intent, confidence=conf, handoff=True, kind="crisis"
+        )
     if intent == "human":
         return contact_reply(ctx, lang, intent, conf)
     if intent == "greeting":
@@ -121,7 +129,7 @@ def _route(
     log_unanswered(session, text, "abstained", triage, best)
     if triage.alternatives and conf >= 0.3:
         chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]
-        return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf)
+        return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf, kind="menu")
     return dont_know(lang, intent, conf)
 
 

@@ -51,6 +51,7 @@ def entry_reply(
         intent=intent or entry_intent(entry),
         confidence=confidence,
         faq_id=entry.id,
+        kind="answer",
     )
 
 

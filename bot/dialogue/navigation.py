@@ -85,4 +85,4 @@ def centre_info(ctx: BotContext, session: Session, lang: str) -> Reply:
     chips = [m.Choice(e.question, data={"a": "faq", "id": e.id}) for e in entries]
     chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
     label = t("label.centre_info", lang)
-    return Reply([m.text(t("answer.path_intro", lang, label=label), chips)], intent="centre_info")
+    return Reply([m.text(t("answer.path_intro", lang, label=label), chips)], intent="centre_info", kind="menu")

@@ -15,3 +15,4 @@ class Reply:
     faq_id: str | None = None
     handoff: bool = False
     understood: bool = True
+    kind: str = "other"  # answer (a FAQ card) | menu (a guided step) | suggest | abstain | crisis | other

@@ -68,7 +68,7 @@ def on_text(ctx: BotContext, session: Session, conversation: Conversation, text:
     if triage.intent == "crisis":
         clear_flow(conversation)
         messages = crisis_messages(ctx, text, "urgent", user.language)
-        return Reply(messages, intent="crisis", confidence=triage.confidence, handoff=True)
+        return Reply(messages, intent="crisis", confidence=triage.confidence, handoff=True, kind="crisis")
     if code := other_language(text):
         return other_language_reply(code)
     _follow_language(conversation, text)

@@ -136,7 +136,7 @@ def guard(ctx: BotContext, session: Session, conversation: Conversation, inbound
     if resources or _asks_urgent(inbound):
         make_urgent(handoff)
     if resources:
-        return Reply(resources, intent="crisis", handoff=True)
+        return Reply(resources, intent="crisis", handoff=True, kind="crisis")
     if conversation.mode == "waiting" and handoff.acknowledged_at is None and inbound.kind in ("text", "media"):
         handoff.acknowledged_at = now
         return Reply([m.text(ht("ack", lang) + "\n" + ht("how_to_leave", lang), [back_chip(lang)])], intent="human")

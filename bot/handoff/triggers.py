@@ -38,7 +38,8 @@ def combine(first: Reply, handoff_reply: Reply) -> Reply:
     """One reply of at most five messages: `first` (e.g. crisis resources) then the hand-off message."""
     room = m.MAX_MESSAGES - len(handoff_reply.messages)
     messages = first.messages[:room] + handoff_reply.messages
-    return Reply(messages, intent=first.intent or handoff_reply.intent, confidence=first.confidence, handoff=True)
+    intent = first.intent or handoff_reply.intent
+    return Reply(messages, intent=intent, confidence=first.confidence, handoff=True, kind=first.kind)
 
 
 def after_reply(ctx: BotContext, session: Session, conversation: Conversation, reply: Reply | None) -> Reply | None:

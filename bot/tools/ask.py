@@ -60,6 +60,7 @@ class Asker:
             "intent": reply.intent if reply else None,
             "confidence": reply.confidence if reply else None,
             "faq_id": reply.faq_id if reply else None,
+            "kind": reply.kind if reply else "none",
             "handoff": bool(reply and reply.handoff),
             "reply_text": "\n".join(visible_text(msg) for msg in messages),
             "messages": messages,

@@ -1,67 +1,109 @@
-"""`madoguchi eval`: intent accuracy, FAQ top-1/top-3 and abstention on a labelled set, beside a naive baseline."""
+"""`madoguchi eval`: the first reply to each labelled message, scored end to end beside a naive baseline.
+
+Per set (the dev set we tune on, the blind set we never read): intent accuracy, fact present (the reply carries one
+of the item's required strings), precision when answering with a card, menu-instead-of-answer on specific
+questions, abstention, crisis recall. The naive baseline always answers with rapidfuzz's best match over the
+knowledge base's question texts.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.dialogue.cards import render_answer
 from bot.platform.db import unit_of_work
 from bot.tools.ask import Asker
 from intents.labels import INTENTS
 from knowledge.entries import Entry
 from knowledge.store import published_entries
 
-DEV_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "dev_questions.jsonl"
-BASELINE_CUTOFF = 60.0
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
+DEV_SET = DATA / "dev_questions.jsonl"
+BLIND_SET = DATA / "blind" / "blind_questions.jsonl"
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """What fact strings are compared in: NFKC, lower case, no white space."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def has_fact(reply_text: str, facts: list[str]) -> bool:
+    """Whether the reply contains any one of the required strings."""
+    folded = fold(reply_text)
+    return any(fold(f) in folded for f in facts if fold(f))
 
 
 @dataclass
 class Scores:
-    """Counts for one system over the labelled set."""
+    """Counts for one system over one labelled set."""
 
     name: str
     n: int = 0
     intent_ok: int = 0
-    faq_n: int = 0
-    top1: int = 0
-    top3: int = 0
-    served_ok: int = 0
+    fact_n: int = 0
+    fact_ok: int = 0
+    cards: int = 0
+    cards_ok: int = 0
+    specific_n: int = 0
+    menus: int = 0
     abstained: int = 0
-    abstained_right: int = 0
-    no_answer_n: int = 0
+    crisis_n: int = 0
+    crisis_ok: int = 0
+    kinds: Counter = field(default_factory=Counter)
     confusion: Counter = field(default_factory=Counter)
+    misses: list[dict] = field(default_factory=list)
 
-    def add(self, item: dict, intent: str | None, ranked: list[str], served: str | None) -> None:
-        """Score one labelled item."""
-        expected_faq = item.get("faq_id")
+    def add(self, item: dict, intent: str | None, kind: str, text: str, faq_id: str | None, topic: str | None) -> None:
+        """Score one first reply."""
+        facts = item.get("facts") or []
         self.n += 1
+        self.kinds[kind] += 1
         self.intent_ok += intent == item["intent"]
         self.confusion[(item["intent"], intent)] += 1
-        if expected_faq:
-            self.faq_n += 1
-            self.top1 += ranked[:1] == [expected_faq]
-            self.top3 += expected_faq in ranked[:3]
-            self.served_ok += served == expected_faq
-        else:
-            self.no_answer_n += 1
-        if served is None:
-            self.abstained += 1
-            self.abstained_right += not expected_faq
+        carried = has_fact(text, facts)
+        if facts:
+            self.fact_n += 1
+            self.fact_ok += carried
+            if not carried:
+                self.misses.append({"text": item["text"], "kind": kind, "faq_id": faq_id, "facts": facts})
+        if kind == "answer":
+            self.cards += 1
+            self.cards_ok += _card_right(item, carried, faq_id, topic)
+        if item.get("specific"):
+            self.specific_n += 1
+            self.menus += kind == "menu"
+        self.abstained += kind in ("abstain", "suggest")
+        if item["intent"] == "crisis":
+            self.crisis_n += 1
+            self.crisis_ok += kind == "crisis"
 
     def row(self) -> dict[str, float]:
         """Rates for the report."""
         return {
             "intent_accuracy": _rate(self.intent_ok, self.n),
-            "faq_top1": _rate(self.top1, self.faq_n),
-            "faq_top3": _rate(self.top3, self.faq_n),
-            "served_correct": _rate(self.served_ok, self.faq_n),
-            "abstain_precision": _rate(self.abstained_right, self.abstained),
-            "abstain_recall": _rate(self.abstained_right, self.no_answer_n),
+            "fact_present": _rate(self.fact_ok, self.fact_n),
+            "card_precision": _rate(self.cards_ok, self.cards),
+            "menu_instead_of_answer": _rate(self.menus, self.specific_n),
+            "abstention": _rate(self.abstained, self.n),
+            "crisis_recall": _rate(self.crisis_ok, self.crisis_n),
         }
+
+
+def _card_right(item: dict, carried: bool, faq_id: str | None, topic: str | None) -> bool:
+    """A card is right when it carries the fact (or is the labelled entry); without facts, when its topic fits."""
+    if item.get("facts"):
+        return carried or (faq_id is not None and faq_id == item.get("faq_id"))
+    if item.get("faq_id"):
+        return faq_id == item["faq_id"]
+    return topic == item["intent"] or (topic == "referral" and item["intent"] == "out_of_scope")
 
 
 def _rate(part: int, whole: int) -> float:
@@ -69,7 +111,7 @@ def _rate(part: int, whole: int) -> float:
 
 
 def load_items(path: Path = DEV_SET) -> list[dict]:
-    """Labelled items: {"text", "intent", "faq_id" or null}."""
+    """Labelled items: {"text", "intent", "facts", "specific", "faq_id"?}."""
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for item in items:
         if item["intent"] not in INTENTS:
@@ -78,56 +120,55 @@ def load_items(path: Path = DEV_SET) -> list[dict]:
 
 
 class NaiveBaseline:
-    """rapidfuzz WRatio with default_process over all paraphrases: no normalisation, synonyms or rules."""
+    """Always answer with rapidfuzz WRatio's best match over the entries' question texts."""
 
     def __init__(self, entries: list[Entry]):
-        self.choices: list[str] = []
-        self.owner: list[Entry] = []
-        for entry in entries:
-            for text in (entry.question, *entry.paraphrases):
-                self.choices.append(text)
-                self.owner.append(entry)
+        self.entries = entries
+        self.questions = [e.question for e in entries]
 
-    def rank(self, query: str) -> list[tuple[Entry, float]]:
-        """Distinct entries by their best paraphrase score."""
-        hits = process.extract(query, self.choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=30)
-        seen: dict[str, tuple[Entry, float]] = {}
-        for _text, score, index in hits:
-            entry = self.owner[index]
-            seen.setdefault(entry.id, (entry, score))
-        return list(seen.values())
+    def best(self, query: str) -> Entry | None:
+        """The entry whose question is most like the query."""
+        hit = process.extractOne(query, self.questions, scorer=fuzz.WRatio, processor=utils.default_process)
+        return self.entries[hit[2]] if hit else None
 
 
-def evaluate(items: list[dict]) -> tuple[Scores, Scores]:
-    """Score the project's pipeline and the naive baseline on the same items."""
-    asker = Asker.create()
+def evaluate(items: list[dict], asker: Asker | None = None) -> tuple[Scores, Scores]:
+    """Score the whole pipeline's first reply and the naive baseline on the same items."""
+    asker = asker or Asker.create()
+    ctx = asker.svc.context
     with unit_of_work(asker.svc.session_factory) as session:
-        entries = published_entries(session)
-        index = asker.svc.context.knowledge.get(session)
-    today = asker.svc.context.today()
-    baseline = NaiveBaseline([e for e in entries if e.is_valid_on(today)])
+        entries = [e for e in published_entries(session) if e.is_valid_on(ctx.today())]
+    baseline = NaiveBaseline(entries)
+    topics = {e.id: e.topic for e in entries}
     ours, naive = Scores("madoguchi"), Scores("naive baseline")
     for item in items:
         answer = asker.ask(item["text"])
-        ranked = [m.entry.id for m in index.search(item["text"], today, k=3)]
-        ours.add(item, answer["intent"], ranked, answer["faq_id"])
-        hits = baseline.rank(item["text"])
-        naive_ranked = [e.id for e, _ in hits[:3]]
-        top = hits[0] if hits and hits[0][1] >= BASELINE_CUTOFF else None
-        naive_intent = ("out_of_scope" if top[0].topic == "referral" else top[0].topic) if top else "out_of_scope"
-        naive.add(item, naive_intent, naive_ranked, top[0].id if top else None)
+        faq_id = answer["faq_id"]
+        ours.add(item, answer["intent"], answer["kind"], answer["reply_text"], faq_id, topics.get(faq_id))
+        entry = baseline.best(item["text"])
+        if entry is None:
+            naive.add(item, "out_of_scope", "abstain", "", None, None)
+            continue
+        intent = "out_of_scope" if entry.topic == "referral" else entry.topic
+        naive.add(item, intent, "answer", render_answer(ctx, entry), entry.id, entry.topic)
     return ours, naive
 
 
-def report(ours: Scores, naive: Scores) -> str:
-    """A plain-text table of both systems and our intent confusion."""
-    lines = [f"items: {ours.n} ({ours.faq_n} with an expected FAQ, {ours.no_answer_n} without)", ""]
-    metrics = list(ours.row())
-    lines.append(f"{'metric':<20}{'madoguchi':>12}{'naive':>12}")
-    for metric in metrics:
-        lines.append(f"{metric:<20}{ours.row()[metric]:>12.3f}{naive.row()[metric]:>12.3f}")
-    lines += ["", "intent confusion (expected → got: count), madoguchi:"]
-    for (expected, got), count in sorted(ours.confusion.items()):
-        if expected != got:
-            lines.append(f"  {expected} → {got}: {count}")
+def report(results: dict[str, tuple[Scores, Scores]]) -> str:
+    """A plain-text table: each set's figures for the bot and the baseline side by side."""
+    names = list(results)
+    header = f"{'metric':<24}" + "".join(f"{n + ' bot':>16}{n + ' naive':>16}" for n in names)
+    lines = [", ".join(f"{n}: {results[n][0].n} items ({results[n][0].fact_n} with facts)" for n in names), header]
+    for metric in Scores("x").row():
+        cells = "".join(f"{results[n][0].row()[metric]:>16.3f}{results[n][1].row()[metric]:>16.3f}" for n in names)
+        lines.append(f"{metric:<24}{cells}")
+    for n in names:
+        kinds = ", ".join(f"{k} {v}" for k, v in results[n][0].kinds.most_common())
+        lines.append(f"{n} first-reply kinds: {kinds}")
     return "\n".join(lines)
+
+
+def confusion(scores: Scores) -> str:
+    """Intent confusion (expected → got: count), for the dev set only."""
+    rows = [f"  {e} → {g}: {c}" for (e, g), c in sorted(scores.confusion.items()) if e != g]
+    return "intent confusion (dev):\n" + "\n".join(rows)

@@ -63,7 +63,7 @@ def _ask(path: Path_, step: Step, conversation: Conversation, prefix: str | None
     ]
     chips += [m.Choice(t("label.human", lang), data={"a": "human", "r": "path"}), back_to_menu(lang)]
     body = label(step.ask, lang) if prefix is None else f"{prefix}\n{label(step.ask, lang)}"
-    return Reply([m.text(body, chips)], intent=path.id)
+    return Reply([m.text(body, chips)], intent=path.id, kind="menu")
 
 
 def start(
