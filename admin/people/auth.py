@@ -10,12 +10,19 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 
 from admin.models import AdminUser
 from admin.people import accounts
+from admin.people.login_limit import login_limit
 from bot.platform.db import unit_of_work, utcnow
 from bot.platform.services import services
 
 bp = Blueprint("auth", __name__)
 SESSION_KEYS = ("admin_uid", "admin_stamp", "admin_sid", "admin_since")
 LOCKED_TEXT = "ログインに失敗が続いたため、しばらくロックしています。15分ほどしてからお試しください。"
+# Every refused sign-in shows this one text: whether the address exists or is locked is never revealed.
+FAILED_TEXT = (
+    "メールアドレスまたはパスワードが違います。失敗が続いたアカウントは15分ほどロックされます"
+    "（そのあいだは正しいパスワードでも入れません）。"
+)
+TOO_MANY_TEXT = "ログインの試行が多すぎます。しばらくしてからお試しください。"
 
 
 def current_admin() -> AdminUser | None:
@@ -66,18 +73,25 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The sign-in form; failures are counted and lock the account for a while after too many."""
+    """The sign-in form: one text for every refusal (wrong, unknown or locked), the password checked outside any
+    transaction, and a per-address limit on attempts before any hashing."""
     if request.method == "GET":
         return render_template("admin/login.html", next=request.args.get("next", ""))
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
-    with unit_of_work(services().session_factory) as db:
-        result = accounts.authenticate(db, email, password, utcnow())
+    if not login_limit().allow(request.remote_addr):
+        flash(TOO_MANY_TEXT, "error")
+        return render_template("admin/login.html", next=request.form.get("next", ""), email=email), 429
+    factory = services().session_factory
+    with unit_of_work(factory) as db:  # short: count the attempt under a row lock
+        attempt = accounts.begin_attempt(db, email, utcnow())
+    ok = accounts.verify_password(attempt.password_hash, password)  # the slow part holds no lock
+    with unit_of_work(factory) as db:
+        result = accounts.finish_attempt(db, attempt, password, ok, utcnow())
         action = "login" if result.user else f"login_failed:{result.reason}"
         accounts.record(db, result.user, action, target=email[:200], ip=request.remote_addr)
     if result.user is None:
-        message = LOCKED_TEXT if result.reason == "locked" else "メールアドレスまたはパスワードが違います。"
-        flash(message, "error")
+        flash(FAILED_TEXT, "error")
         return render_template("admin/login.html", next=request.form.get("next", ""), email=email), 401
     _start_session(result.user)
     return redirect(safe_next(request.form.get("next")))
@@ -95,33 +109,38 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 def password():
-    """Change one's own password (the current one is asked again)."""
+    """Change one's own password (the current one is asked again, and counted like a sign-in attempt)."""
     if request.method == "GET":
         return render_template("admin/password.html")
-    form = request.form
-    with unit_of_work(services().session_factory) as db:
-        user = db.get(AdminUser, current_admin().id)
-        now = utcnow()
-        if accounts.is_locked(user, now):
+    form, factory, uid = request.form, services().session_factory, current_admin().id
+    with unit_of_work(factory) as db:
+        attempt = accounts.reserve_attempt(db.get(AdminUser, uid, with_for_update=True), utcnow())
+    if attempt.user_id is None:
+        flash(LOCKED_TEXT, "error")
+        return render_template("admin/password.html"), 400
+    if not accounts.verify_password(attempt.password_hash, form.get("current", "")):
+        with unit_of_work(factory) as db:
+            audit(db, "password_change_failed", current_admin().email, {"locked": attempt.last_try})
+        if attempt.last_try:  # whoever is guessing in this browser is signed out, too
+            session.clear()
             flash(LOCKED_TEXT, "error")
-            return render_template("admin/password.html"), 400
-        if not accounts.verify_password(user.password_hash, form.get("current", "")):
-            locked = accounts.register_failure(user, now)  # guessing here counts like guessing at sign-in
-            audit(db, "password_change_failed", user.email, {"locked": locked})
-            if locked:  # whoever is guessing in this browser is signed out, too
-                session.clear()
-                flash(LOCKED_TEXT, "error")
-                return redirect(url_for("admin.auth.login"))
-            flash("現在のパスワードが違います。", "error")
-            return render_template("admin/password.html"), 400
-        if form.get("new", "") != form.get("confirm", ""):
-            flash("新しいパスワードが確認欄と一致しません。", "error")
-            return render_template("admin/password.html"), 400
-        try:
-            accounts.set_password(user, form.get("new", ""), utcnow())
-        except accounts.AccountError as exc:
-            flash(str(exc), "error")
-            return render_template("admin/password.html"), 400
+            return redirect(url_for("admin.auth.login"))
+        flash("現在のパスワードが違います。", "error")
+        return render_template("admin/password.html"), 400
+    new = form.get("new", "")
+    try:
+        if new != form.get("confirm", ""):
+            raise accounts.AccountError("新しいパスワードが確認欄と一致しません。")
+        accounts.check_password_rules(new, current_admin().email)
+    except accounts.AccountError as exc:
+        with unit_of_work(factory) as db:  # the current password was right: its check does not count
+            accounts.clear_failures(db.get(AdminUser, uid, with_for_update=True))
+        flash(str(exc), "error")
+        return render_template("admin/password.html"), 400
+    new_hash = accounts.hash_password(new)
+    with unit_of_work(factory) as db:
+        user = db.get(AdminUser, uid, with_for_update=True)
+        accounts.set_password_hash(user, new_hash, utcnow())
         audit(db, "password_change", user.email)
     _start_session(user)
     flash("パスワードを変更しました。", "info")

@@ -74,8 +74,11 @@ def _apply(user: AdminUser, action: str, form) -> dict:
     if action == "password":
         accounts.set_password(user, form.get("password", ""), utcnow())
         return {}
-    if action in ("activate", "deactivate"):
-        user.active = action == "activate"
+    if action == "deactivate":
+        accounts.deactivate(user)
+        return {}
+    if action == "activate":
+        user.active = True
         return {}
     abort(400)
 
