@@ -17,6 +17,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.platform.spreadsheet import csv_writer, restore_cell
+from knowledge import untrusted_yaml
 from knowledge.editing import STATUSES, EditError, publish, row_data, save_draft, validate
 from knowledge.entries import TOPICS
 from knowledge.models import FaqEntry
@@ -102,7 +104,7 @@ def parse_yaml(text: str) -> list[dict]:
     """Entry records (with topic and status) from a YAML export or a single content file."""
     records = []
     try:
-        documents = [d for d in yaml.safe_load_all(text) if d]
+        documents = [d for d in untrusted_yaml.load_all(text) if d]
     except yaml.YAMLError as exc:
         raise EditError(f"YAMLとして読めません: {exc}") from exc
     for doc in documents:
@@ -118,7 +120,7 @@ def parse_yaml(text: str) -> list[dict]:
 def export_csv(session: Session) -> str:
     """The whole knowledge base as CSV (UTF-8 with BOM, so spreadsheet programs read Japanese correctly)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")  # formula-looking cells neutralised
     writer.writerow(CSV_COLUMNS)
     for record in _records(session):
         record = {**record, "follow_up": _follow_up(record["follow_up"] or {})}
@@ -142,6 +144,7 @@ def parse_csv(text: str) -> list[dict]:
         raise EditError(f"CSVの列が足りません: {', '.join(missing)}")
     records = []
     for line, row in enumerate(reader, start=2):
+        row = {k: restore_cell(v) if isinstance(v, str) else v for k, v in row.items()}  # undo csv_writer
         record: dict = {k: (row[k] if row[k] != "" else None) for k in CSV_COLUMNS}
         try:
             for column in JSON_COLUMNS:

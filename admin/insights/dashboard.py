@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -10,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from admin import providers
 from admin.insights import charts, metrics
 from bot.platform.services import services
+from bot.platform.spreadsheet import csv_writer
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 HANDOFF_REASON_JA = {
@@ -103,7 +103,7 @@ def export(name: str):
         abort(404)
     header, rows = data[name]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows if rows is not None else [[NO_DATA]])
     filename = f"madoguchi-{name}-{period.start.isoformat()}-{period.end.isoformat()}.csv"

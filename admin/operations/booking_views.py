@@ -5,7 +5,6 @@ Registered by the admin package under its login guard; these views add no authen
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from datetime import date, datetime, time, timedelta
@@ -24,6 +23,7 @@ from bot.booking.slots import add_slot, generate_slots, set_slot_status, slots_b
 from bot.booking.staff import STATUS_JA, BookingFilter, cancel_by_staff, csv_rows, find_bookings, local_midnight
 from bot.platform.db import unit_of_work
 from bot.platform.services import services
+from bot.platform.spreadsheet import csv_writer
 
 bp = Blueprint("booking_admin", __name__, url_prefix="/booking", template_folder="templates")
 PLACES = {"centre": "センターで対面", "online": "オンライン", "phone": "電話"}
@@ -164,7 +164,7 @@ def export_csv():
     out = io.StringIO()
     out.write("\ufeff")
     with services().session_factory() as session:
-        csv.writer(out).writerows(csv_rows(find_bookings(session, _filter(), limit=100_000)))
+        csv_writer(out).writerows(csv_rows(find_bookings(session, _filter(), limit=100_000)))
     name = f"bookings-{services().context.today():%Y%m%d}.csv"
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
