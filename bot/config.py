@@ -64,7 +64,21 @@ def retention_days(value: str | int | None) -> int:
     return days
 
 
+KEY_RECIPE = "python3 -c 'import secrets; print(secrets.token_hex(32))'"  # how to make a good SECRET_KEY
+
+
 def missing_production_secrets(config: dict) -> list[str]:
-    """Names of settings `madoguchi serve` refuses to start without."""
+    """Names of settings `madoguchi serve` refuses to start without (a weak SECRET_KEY counts as missing)."""
     required = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SECRET_KEY")
-    return [name for name in required if not config.get(name)]
+    missing = [name for name in required if not config.get(name)]
+    if "SECRET_KEY" not in missing and not strong_secret_key(config["SECRET_KEY"]):
+        missing.append(f"SECRET_KEY (at least 32 random bytes: {KEY_RECIPE})")
+    return missing
+
+
+def strong_secret_key(value: str) -> bool:
+    """Whether a SECRET_KEY plausibly holds 32 random bytes: 64 hex digits, or 32 other characters, and not
+    a repeated pattern (few distinct characters)."""
+    value = value.strip()
+    hex_only = all(c in "0123456789abcdefABCDEF" for c in value)
+    return len(value) >= (64 if hex_only else 32) and len(set(value)) >= 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -10,8 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.config import strong_secret_key
 from bot.platform.db import make_engine, make_session_factory
 from bot.platform.models import InboundEvent
 from tests.conftest import free_port
@@ -30,6 +33,18 @@ def test_serve_refuses_to_start_without_secrets(db_url):
     result = subprocess.run([MADOGUCHI, "serve"], env=_env(db_url), capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "LINE_CHANNEL_SECRET" in result.stderr and "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["x", "0123456789abcdef", "k" * 64, "ab" * 40, "short-but-not-hex"])
+def test_serve_refuses_a_short_or_patterned_secret_key(db_url, key):
+    env = _env(db_url, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN, SECRET_KEY=key)
+    result = subprocess.run([MADOGUCHI, "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr and "32 random bytes" in result.stderr
+
+
+def test_random_secret_keys_are_accepted():
+    for key in (secrets.token_hex(32), secrets.token_urlsafe(32)):
+        assert strong_secret_key(key)
 
 
 def _get(url: str) -> int:
@@ -51,7 +66,7 @@ def _wait_until_up(url: str, server: subprocess.Popen) -> None:
 
 def test_serve_runs_gunicorn_workers_that_share_the_database(db_url, tmp_path):
     port = free_port()
-    env = _env(db_url, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN, SECRET_KEY="k" * 64)
+    env = _env(db_url, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN, SECRET_KEY=secrets.token_hex(32))
     log = (tmp_path / "gunicorn.log").open("wb")
     cmd = [MADOGUCHI, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     server = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
