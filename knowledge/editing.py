@@ -23,7 +23,8 @@ from knowledge.text import normalize
 
 ID_PATTERN = re.compile(r"^[a-z][a-z_]*\.[a-z0-9_]+$")
 STATUSES = ("draft", "published", "archived")
-DATE_FIELDS = ("valid_from", "valid_until", "reviewed_at")
+DATE_FIELDS = ("valid_from", "valid_until", "reviewed_at", "review_by")
+REGISTER_TEXTS = ("question_en", "answer_easy", "answer_en")
 
 
 class EditError(ValueError):
@@ -50,8 +51,10 @@ def to_snapshot(data: dict, status: str) -> dict:
 
 
 def from_snapshot(snapshot: dict) -> tuple[dict, str]:
-    """Entry data (dates parsed) and status from a revision snapshot (seeded ones have no status)."""
-    data = {k: v for k, v in snapshot.items() if k != "status"}
+    """Entry data (dates parsed) and status from a revision snapshot (seeded ones have no status; older ones
+    have no registers)."""
+    data = {**dict.fromkeys(REGISTER_TEXTS, ""), "review_by": None}
+    data.update((k, v) for k, v in snapshot.items() if k != "status")
     for key in DATE_FIELDS:
         if data.get(key):
             data[key] = date.fromisoformat(str(data[key]))
@@ -207,7 +210,7 @@ def field_text(value) -> str:
 def diff_entries(old: dict | None, new: dict) -> list[FieldDiff]:
     """Changed fields between two versions of an entry, line by line (difflib)."""
     changes: list[FieldDiff] = []
-    for key in ("topic", "question", "paraphrases", "answer", "source", "follow_up", *DATE_FIELDS, "note"):
+    for key in ENTRY_FIELDS:
         before = field_text((old or {}).get(key)).splitlines()
         after = field_text(new.get(key)).splitlines()
         if before == after:

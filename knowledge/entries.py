@@ -11,6 +11,7 @@ import yaml
 CONTENT_DIR = Path(__file__).parent / "content"
 TOPICS = ("volunteer", "founding", "dissolution", "partnering", "centre_info", "referral")
 BOOKING_TYPES = ("general", "shigyo", "partnering", "dissolution")
+REGISTERS = ("ja", "easy", "en")  # standard Japanese, やさしい日本語, plain English
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,32 @@ class Entry:
     question: str
     answer: str
     paraphrases: tuple[str, ...] = ()
+    question_en: str = ""
+    answer_easy: str = ""
+    answer_en: str = ""
     source: str = ""
     follow_up: dict = field(default_factory=dict)
     valid_from: date | None = None
     valid_until: date | None = None
     reviewed_at: date | None = None
+    review_by: date | None = None
     note: str | None = None
+
+    def has_answer_in(self, lang: str) -> bool:
+        """Whether the entry has its own answer text in register `lang` (ja always)."""
+        return bool({"easy": self.answer_easy, "en": self.answer_en}.get(lang, self.answer))
+
+    def answer_for(self, lang: str) -> str:
+        """The answer in register `lang` (ja / easy / en), or the Japanese answer when that text is missing."""
+        return {"easy": self.answer_easy, "en": self.answer_en}.get(lang) or self.answer
+
+    def question_for(self, lang: str) -> str:
+        """The question in register `lang`: English when written, else the Japanese question (easy has none)."""
+        return (self.question_en if lang == "en" else "") or self.question
+
+    def is_due_for_review(self, day: date) -> bool:
+        """Whether staff should have re-checked the facts before `day`."""
+        return bool(self.review_by and self.review_by < day)
 
     def is_valid_on(self, day: date) -> bool:
         """Whether the entry may be served on `day` (never before valid_from or after valid_until)."""
@@ -41,13 +62,17 @@ class Entry:
             "id": self.id,
             "topic": self.topic,
             "question": self.question,
+            "question_en": self.question_en,
             "paraphrases": list(self.paraphrases),
             "answer": self.answer,
+            "answer_easy": self.answer_easy,
+            "answer_en": self.answer_en,
             "source": self.source,
             "follow_up": dict(self.follow_up),
             "valid_from": self.valid_from,
             "valid_until": self.valid_until,
             "reviewed_at": self.reviewed_at,
+            "review_by": self.review_by,
             "note": self.note,
         }
 
@@ -70,13 +95,21 @@ def entry_from_dict(data: dict, topic: str | None = None) -> Entry:
         question=str(data["question"]).strip(),
         answer=str(data["answer"]).strip(),
         paraphrases=tuple(str(p).strip() for p in data.get("paraphrases") or [] if str(p).strip()),
+        question_en=_text(data.get("question_en")),
+        answer_easy=_text(data.get("answer_easy")),
+        answer_en=_text(data.get("answer_en")),
         source=str(data.get("source") or ""),
         follow_up=follow_up,
         valid_from=_date(data.get("valid_from")),
         valid_until=_date(data.get("valid_until")),
         reviewed_at=_date(data.get("reviewed_at")),
+        review_by=_date(data.get("review_by")),
         note=data.get("note"),
     )
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
 
 
 def _date(value) -> date | None:

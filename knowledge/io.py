@@ -23,21 +23,41 @@ from knowledge.editing import STATUSES, EditError, publish, row_data, save_draft
 from knowledge.entries import TOPICS
 from knowledge.models import FaqEntry
 
-YAML_KEYS = ("id", "question", "paraphrases", "answer", "source", "follow_up", "valid_from", "valid_until")
-CSV_COLUMNS = (
+YAML_KEYS = (
     "id",
-    "topic",
-    "status",
     "question",
+    "question_en",
     "paraphrases",
     "answer",
+    "answer_easy",
+    "answer_en",
     "source",
     "follow_up",
     "valid_from",
     "valid_until",
     "reviewed_at",
+    "review_by",
+)
+CSV_COLUMNS = (
+    "id",
+    "topic",
+    "status",
+    "question",
+    "question_en",
+    "paraphrases",
+    "answer",
+    "answer_easy",
+    "answer_en",
+    "source",
+    "follow_up",
+    "valid_from",
+    "valid_until",
+    "reviewed_at",
+    "review_by",
     "note",
 )
+# Absent from files exported before the three registers: such a file leaves these fields of stored entries alone.
+NEWER_KEYS = ("question_en", "answer_easy", "answer_en", "review_by")
 JSON_COLUMNS = ("paraphrases", "follow_up")
 FOLLOW_UP_ORDER = ("booking", "coordinator", "related")
 
@@ -83,7 +103,6 @@ def _follow_up(value: dict) -> dict:
 def _yaml_entry(record: dict) -> dict:
     out = {k: record[k] for k in YAML_KEYS}
     out["follow_up"] = _follow_up(record["follow_up"] or {})
-    out["reviewed_at"] = record["reviewed_at"]
     if record["note"] is not None:
         out["note"] = record["note"]
     if record["status"] != "published":
@@ -139,13 +158,14 @@ def _cell(column: str, value) -> str:
 def parse_csv(text: str) -> list[dict]:
     """Entry records from a CSV export (JSON list/dict columns, empty cells as null)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    columns = reader.fieldnames or []
+    missing = [c for c in CSV_COLUMNS if c not in columns and c not in NEWER_KEYS]
     if missing:
         raise EditError(f"CSVの列が足りません: {', '.join(missing)}")
     records = []
     for line, row in enumerate(reader, start=2):
         row = {k: restore_cell(v) if isinstance(v, str) else v for k, v in row.items()}  # undo csv_writer
-        record: dict = {k: (row[k] if row[k] != "" else None) for k in CSV_COLUMNS}
+        record: dict = {k: (row.get(k) or None) for k in CSV_COLUMNS if k in columns}
         try:
             for column in JSON_COLUMNS:
                 record[column] = json.loads(row[column] or ("[]" if column == "paraphrases" else "{}"))
@@ -186,6 +206,8 @@ def _import_one(session: Session, record: dict, before: FaqEntry | None, author,
     status = record.get("status") or "published"
     if status not in STATUSES:
         raise EditError(f"status は {', '.join(STATUSES)} のいずれかです。")
+    if before is not None:  # an older file: keep what it cannot mention
+        record = {**{k: getattr(before, k) for k in NEWER_KEYS if k not in record}, **record}
     clean = validate(session, record).to_dict()
     if before is not None and before.status == status and row_data(before) == clean:
         report.unchanged.append(clean["id"])

@@ -18,13 +18,17 @@ class FaqEntry(Base):
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     topic: Mapped[str] = mapped_column(String(20))
     question: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     paraphrases: Mapped[list] = mapped_column(JSON, default=list)
     answer: Mapped[str] = mapped_column(Text)
+    answer_easy: Mapped[str] = mapped_column(Text, default="", server_default="")  # やさしい日本語
+    answer_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[dict] = mapped_column(JSON, default=dict)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     reviewed_at: Mapped[date | None] = mapped_column(Date)
+    review_by: Mapped[date | None] = mapped_column(Date)  # when staff must re-check the facts
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="published")  # draft | published | archived
     version: Mapped[int] = mapped_column(default=1)

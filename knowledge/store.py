@@ -21,13 +21,17 @@ _pinned: ContextVar[dict | None] = ContextVar("knowledge_pinned_index", default=
 ENTRY_FIELDS = (
     "topic",
     "question",
+    "question_en",
     "paraphrases",
     "answer",
+    "answer_easy",
+    "answer_en",
     "source",
     "follow_up",
     "valid_from",
     "valid_until",
     "reviewed_at",
+    "review_by",
     "note",
 )
 

@@ -30,7 +30,7 @@ def _values() -> dict:
 
 @bp.get("/")
 def index():
-    """The list: search with the bot's own retrieval; filter by topic, status, expiring soon, low rating."""
+    """The list: search with the bot's own retrieval; filter by topic, status, expiring, review due, low rating."""
     args = {k: request.args.get(k, "") for k in ("q", "topic", "status", "flag")}
     svc = services()
     with svc.session_factory() as db:
@@ -44,13 +44,17 @@ def _empty(args) -> dict:
         "id": f"{topic}.",
         "topic": topic,
         "question": args.get("question", ""),
+        "question_en": "",
         "paraphrases": args.getlist("paraphrase"),
         "answer": "",
+        "answer_easy": "",
+        "answer_en": "",
         "source": "",
         "follow_up": {"booking": None, "coordinator": False, "related": []},
         "valid_from": None,
         "valid_until": None,
         "reviewed_at": None,
+        "review_by": None,
         "note": None,
     }
 
@@ -58,7 +62,7 @@ def _empty(args) -> dict:
 def _editor(db, data: dict, row: FaqEntry | None, status: int = 200, **extra):
     shown, error = tools.preview(db, data)
     draft = editing.pending_draft(db, row.id) if row is not None else None
-    context = {"data": data, "row": row, "draft": draft, "preview": shown, "preview_error": error, **extra}
+    context = {"data": data, "row": row, "draft": draft, "previews": shown, "preview_error": error, **extra}
     context["all_ids"] = list(db.scalars(select(FaqEntry.id).where(FaqEntry.question != "").order_by(FaqEntry.id)))
     context.setdefault("resolve", request.values.getlist("resolve"))
     return render_template("admin/faq/edit.html", **context), status
@@ -121,10 +125,10 @@ def _store(db, data: dict, action: str) -> str:
 
 @bp.post("/preview")
 def preview():
-    """The LINE preview fragment for the editor's current contents (fetched as staff type)."""
+    """The LINE preview fragments (日本語 / やさしい日本語 / English) for the editor's contents, as staff type."""
     with services().session_factory() as db:
         shown, error = tools.preview(db, tools.form_data(request.form))
-        return render_template("admin/faq/_preview.html", preview=shown, preview_error=error)
+        return render_template("admin/faq/_preview.html", previews=shown, preview_error=error)
 
 
 @bp.post("/try")

@@ -13,7 +13,7 @@ from admin.content.preview import Preview, render_messages
 from bot.dialogue.answer import THRESHOLDS
 from bot.dialogue.cards import entry_reply
 from bot.platform.services import services
-from knowledge.entries import Entry, entry_from_dict
+from knowledge.entries import REGISTERS, Entry, entry_from_dict
 from knowledge.models import AnswerFeedback, FaqEntry, FaqRevision
 from knowledge.search import KnowledgeIndex, Match
 from knowledge.store import content_version, published_entries, row_to_entry
@@ -30,6 +30,7 @@ TOPIC_JA = {
     "referral": "他の窓口",
 }
 STATUS_JA = {"draft": "下書き", "published": "公開中", "archived": "公開停止"}
+REGISTER_JA = {"ja": "日本語", "easy": "やさしい日本語", "en": "English"}
 DECISION_JA = {"answer": "この回答を返す", "suggest": "「もしかして」で候補を出す", "abstain": "「わかりません」"}
 
 
@@ -42,15 +43,23 @@ def form_data(form, base_follow_up: dict | None = None) -> dict:
         "id": form.get("id", "").strip(),
         "topic": form.get("topic", ""),
         "question": form.get("question", "").strip(),
+        "question_en": form.get("question_en", "").strip(),
         "paraphrases": [p.strip() for p in form.get("paraphrases", "").splitlines() if p.strip()],
-        "answer": form.get("answer", "").replace("\r\n", "\n").strip(),
+        "answer": _multiline(form, "answer"),
+        "answer_easy": _multiline(form, "answer_easy"),
+        "answer_en": _multiline(form, "answer_en"),
         "source": form.get("source", "").strip(),
         "follow_up": follow_up,
         "valid_from": form.get("valid_from") or None,
         "valid_until": form.get("valid_until") or None,
         "reviewed_at": form.get("reviewed_at") or None,
+        "review_by": form.get("review_by") or None,
         "note": form.get("note", "").strip() or None,
     }
+
+
+def _multiline(form, name: str) -> str:
+    return form.get(name, "").replace("\r\n", "\n").strip()
 
 
 def draft_entry(data: dict) -> Entry:
@@ -58,15 +67,17 @@ def draft_entry(data: dict) -> Entry:
     return entry_from_dict({**data, "id": data.get("id") or "new.entry"})
 
 
-def preview(session: Session, data: dict) -> tuple[Preview | None, str | None]:
-    """The LINE messages the bot would send for this content (the bot's own builder), or why it cannot."""
+def preview(session: Session, data: dict) -> tuple[list[tuple[str, str, Preview]], str | None]:
+    """The LINE messages the bot would send for this content in each register (the bot's own builder), as
+    (register, its name in the admin, preview), or why it cannot."""
     ctx = services().context
     try:
         entry = draft_entry(data)
     except ValueError as exc:
-        return None, f"プレビューできません: {exc}"
+        return [], f"プレビューできません: {exc}"
     ctx.knowledge.get(session)  # related chips are labelled from the current index
-    return render_messages(entry_reply(ctx, entry).messages), None
+    shown = [(lang, REGISTER_JA[lang], render_messages(entry_reply(ctx, entry, lang).messages)) for lang in REGISTERS]
+    return shown, None
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,10 @@ class ListRow:
         total = self.helpful + self.unhelpful
         return total >= LOW_RATING_MIN and self.helpful / total < LOW_RATING_RATE
 
+    def review_due(self, today: date) -> bool:
+        """Its review_by date has passed: staff should re-check the facts."""
+        return bool(self.row.review_by and self.row.review_by < today)
+
     def expiring(self, today: date) -> bool:
         """Its validity ends within EXPIRING_DAYS (or has ended)."""
         return bool(self.row.valid_until and self.row.valid_until <= today + timedelta(days=EXPIRING_DAYS))
@@ -149,6 +164,7 @@ def list_rows(session: Session, q: str, topic: str, status: str, flag: str, toda
             x.score = scores[x.row.id]
     keep = {
         "expiring": lambda x: x.expiring(today),
+        "review_due": lambda x: x.review_due(today),
         "low_rating": lambda x: x.low_rating,
         "": lambda x: True,
     }.get(flag, lambda x: True)

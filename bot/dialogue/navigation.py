@@ -82,7 +82,7 @@ def centre_info(ctx: BotContext, session: Session, lang: str) -> Reply:
     index = ctx.knowledge.get(session)
     today = ctx.today()
     entries = [e for e in index.entries if e.topic == "centre_info" and e.is_valid_on(today)][:8]
-    chips = [m.Choice(e.question, data={"a": "faq", "id": e.id}) for e in entries]
+    chips = [m.Choice(e.question_for(lang), data={"a": "faq", "id": e.id}) for e in entries]
     chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
     label = t("label.centre_info", lang)
     return Reply([m.text(t("answer.path_intro", lang, label=label), chips)], intent="centre_info", kind="menu")

@@ -110,6 +110,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "easy": "わかりません。ごめんなさい。そうだんいんに つなぐ ことが できます。",
         "en": "Sorry, I don't know the answer. I can connect you with a coordinator.",
     },
+    "answer.only_japanese": {
+        "ja": "（この回答は日本語のみです。）",
+        "easy": "（この こたえは、ふつうの 日本語で 書いて あります。）",
+        "en": "(Sorry, this answer is only available in Japanese.)",
+    },
     "answer.path_intro": {
         "ja": "「{label}」について、よくあるご質問です。近いものを選ぶか、知りたいことを文で送ってください。",
         "easy": "「{label}」の よくある しつもんです。えらぶか、文で おくってください。",

@@ -1,13 +1,17 @@
-"""The FAQ editor through the test client: list, edit, preview, try, draft, publish, history, revert, archive."""
+"""The FAQ editor through the test client: list, edit, preview, try, draft, publish, history, revert, archive; the
+three registers (日本語 / やさしい日本語 / English) and the review-by date."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.line import messages as m
 from knowledge.models import AnswerFeedback, FaqEntry, UnansweredQuestion
 from tests.support.admin import csrf_token, post_form
+from tests.support.conversation import freeze_clock
 from tests.support.driver import WebhookUser, visible
 
 FAQ = "founding.npo_min_members"
@@ -18,10 +22,11 @@ def editor_form(client, faq_id=FAQ, **changes):
     """The edit form's current fields (as the browser would submit them) with some changed."""
     page = client.get(f"/admin/faq/e/{faq_id}").get_data(as_text=True)
     fields = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
-    for name in ("id", "question", "source", "related", "valid_from", "valid_until", "reviewed_at"):
+    for name in ("id", "question", "question_en", "source", "related", "valid_from", "valid_until", "reviewed_at"):
         match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page)
         fields[name] = _unescape(match.group(1)) if match else ""
-    for name in ("paraphrases", "answer", "note"):
+    fields["review_by"] = re.search(r'name="review_by" value="([^"]*)"', page).group(1)
+    for name in ("paraphrases", "answer", "answer_easy", "answer_en", "note"):
         fields[name] = _unescape(re.search(rf'name="{name}"[^>]*>(.*?)</textarea>', page, re.S).group(1))
     fields["topic"] = re.search(r'<option value="(\w+)" selected>', page).group(1)
     booking = re.search(r'<select id="booking".*?</select>', page, re.S).group(0)
@@ -40,6 +45,13 @@ def _unescape(text: str) -> str:
 
 def bot_says(app, post_events, text=ASK) -> str:
     return visible(WebhookUser(app, post_events).says(text))
+
+
+def bot_shows_the_faq(app, post_events, language: str) -> str:
+    """What a resident who chose this language (「English」, 「やさしい日本語」) sees on tapping the FAQ's chip."""
+    user = WebhookUser(app, post_events)
+    user.says(language)
+    return visible(user.tap(m.Choice("faq", data={"a": "faq", "id": FAQ}).action()))
 
 
 def test_the_list_searches_with_the_bots_retrieval(staff):
@@ -159,3 +171,55 @@ def test_a_new_faq_cannot_take_an_existing_id(staff, factory):
     assert response.status_code == 400 and "すでに使われています" in response.get_data(as_text=True)
     with factory() as s:
         assert s.get(FaqEntry, FAQ).answer != "上書き"
+
+
+def test_staff_see_and_edit_all_three_registers_and_the_review_date(staff, factory):
+    with factory() as s:
+        row = s.get(FaqEntry, FAQ)
+        shipped = (row.question_en, row.answer_easy, row.answer_en, row.review_by.isoformat())
+    form = editor_form(staff)
+    assert (form["question_en"], form["answer_easy"], form["answer_en"], form["review_by"]) == shipped
+    form = editor_form(staff, answer_easy="なおした やさしい こたえ", review_by="2031-04-01", action="publish")
+    assert staff.post("/admin/faq/save", data=form).status_code == 302
+    with factory() as s:
+        row = s.get(FaqEntry, FAQ)
+        assert row.answer_easy == "なおした やさしい こたえ" and row.review_by.isoformat() == "2031-04-01"
+        assert (row.question_en, row.answer_en) == shipped[:1] + shipped[2:3]
+    history = staff.get(f"/admin/faq/e/{FAQ}/history").get_data(as_text=True)
+    assert 'class="add">+ なおした やさしい こたえ' in history and "2031-04-01" in history
+
+
+def test_the_preview_shows_the_answer_in_each_register(staff):
+    form = editor_form(staff, answer="ふつうの回答", answer_easy="やさしい こたえ", answer_en="The English answer")
+    fragment = staff.post("/admin/faq/preview", data=form).get_data(as_text=True)
+    ja, easy, en = (shown_in(fragment, name) for name in ("日本語", "やさしい日本語", "English"))
+    assert "ふつうの回答" in ja and "やさしい こたえ" in easy and "The English answer" in en
+    assert form["question_en"] in en and "Was this answer helpful?" in en
+    fallback = staff.post("/admin/faq/preview", data={**form, "answer_en": ""}).get_data(as_text=True)
+    assert "only available in Japanese" in shown_in(fallback, "English")
+
+
+def shown_in(fragment: str, register: str) -> str:
+    """The preview of one register (日本語 / やさしい日本語 / English) in the preview fragment."""
+    return fragment.split(f'<h3 class="register">{register}</h3>')[1].split("<h3")[0]
+
+
+def test_an_admin_edit_of_the_english_answer_is_served_to_english_speakers(app, staff, post_events):
+    form = editor_form(staff, answer_en="You need at least 10 members (edited in the admin).", action="publish")
+    assert staff.post("/admin/faq/save", data=form).status_code == 302
+    english = bot_shows_the_faq(app, post_events, "English")
+    assert "edited in the admin" in english and "社員が10人以上必要です" not in english
+    assert "edited in the admin" not in bot_says(app, post_events)  # Japanese residents keep the Japanese answer
+
+
+def test_entries_past_their_review_date_are_listed_for_staff(app, staff, factory):
+    today = freeze_clock(app)().date()  # before every shipped review_by
+    with factory() as s:
+        s.get(FaqEntry, "founding.npo_steps").review_by = today - timedelta(days=1)
+        s.get(FaqEntry, FAQ).review_by = today
+        s.commit()
+    due = staff.get("/admin/faq/?flag=review_due").get_data(as_text=True)
+    assert "founding.npo_steps" in due and FAQ not in due and "見直し期限切れ" in due
+    assert "1件" in due
+    home = staff.get("/admin/").get_data(as_text=True)
+    assert re.search(r'id="count-review-due">1<', home) and "見直し期限切れのFAQ" in home

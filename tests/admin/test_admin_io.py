@@ -22,13 +22,18 @@ def session(factory):
 
 
 def edit_some(session):
-    """A mix of states: an archived entry, a never-published draft, odd characters and dates."""
+    """A mix of states: an archived entry, a never-published draft, odd characters and dates in every register."""
     data = editing.row_data(session.get(FaqEntry, "founding.npo_steps"))
-    editing.publish(
-        session,
-        {**data, "answer": 'a: "b"\n  インデント\n# not a comment\n<b>&amp;', "valid_until": "2030-03-31", "note": "x"},
-        "s",
-    )
+    odd = {
+        "answer": 'a: "b"\n  インデント\n# not a comment\n<b>&amp;',
+        "answer_easy": "みじかい 文\n- リストでは ない",
+        "answer_en": 'Step 1: "quoted"\n  indented # not a comment',
+        "question_en": "How do I start? (an NPO)",
+        "valid_until": "2030-03-31",
+        "review_by": "2027-01-31",
+        "note": "x",
+    }
+    editing.publish(session, {**data, **odd}, "s")
     editing.set_status(session, "founding.npo_min_members", "archived", "s")
     new = {**data, "id": "founding.only_draft", "question": "下書きだけ？", "paraphrases": [], "note": None}
     editing.save_draft(session, {**new, "follow_up": {"related": ["founding.npo_steps"]}}, "s")
@@ -69,8 +74,17 @@ def test_the_yaml_export_has_the_content_file_shape(session):
     shipped = {e.id: e for e in load_content(CONTENT_DIR)}
     for doc in documents:
         for item in doc["entries"]:
-            assert list(item)[:6] == ["id", "question", "paraphrases", "answer", "source", "follow_up"]
-            assert shipped[item["id"]].answer == item["answer"]
+            assert list(item)[:9] == [
+                *("id", "question", "question_en", "paraphrases"),
+                *("answer", "answer_easy", "answer_en", "source", "follow_up"),
+            ]
+            entry = shipped[item["id"]]
+            assert (entry.answer, entry.answer_easy, entry.answer_en) == (
+                item["answer"],
+                item["answer_easy"],
+                item["answer_en"],
+            )
+            assert item["review_by"] == entry.review_by
     assert "\n    answer: |" in kb_io.export_yaml(session)  # answers stay readable literal blocks
 
 
@@ -124,3 +138,35 @@ def test_duplicate_ids_in_a_file_are_refused(session):
     records = kb_io.parse_yaml(kb_io.export_yaml(session))
     with pytest.raises(editing.EditError, match="重複"):
         kb_io.import_records(session, [records[0], records[0]], "s")
+
+
+@pytest.mark.parametrize(("export", "parse"), [("export_yaml", "parse_yaml"), ("export_csv", "parse_csv")])
+def test_the_three_registers_and_the_review_date_survive_export_and_import(factory, session, export, parse):
+    edit_some(session)
+    session.commit()
+    text = getattr(kb_io, export)(session)
+    session.rollback()
+    with factory() as other:
+        other.execute(FaqEntry.__table__.delete())
+        other.execute(FaqRevision.__table__.delete())
+        kb_io.import_records(other, getattr(kb_io, parse)(text), "s")
+        row = other.get(FaqEntry, "founding.npo_steps")
+        assert row.question_en == "How do I start? (an NPO)"
+        assert row.answer_easy == "みじかい 文\n- リストでは ない"
+        assert row.answer_en == 'Step 1: "quoted"\n  indented # not a comment'
+        assert row.review_by.isoformat() == "2027-01-31"
+
+
+def test_a_file_from_before_the_registers_imports_and_leaves_them_alone(session):
+    old_columns = [c for c in kb_io.CSV_COLUMNS if c not in kb_io.NEWER_KEYS]
+    rows = list(csv.DictReader(io.StringIO(kb_io.export_csv(session).lstrip("\ufeff"))))
+    target = next(row for row in rows if row["id"] == "founding.npo_steps")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, old_columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerow({**target, "answer": "古い形式のファイルで直した回答"})
+    report = kb_io.import_records(session, kb_io.parse_csv(out.getvalue()), "s")
+    assert report.updated == ["founding.npo_steps"]
+    row = session.get(FaqEntry, "founding.npo_steps")
+    assert row.answer == "古い形式のファイルで直した回答"
+    assert row.answer_en == target["answer_en"] != "" and row.review_by.isoformat() == target["review_by"]

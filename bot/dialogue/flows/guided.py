@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.dialogue.cards import entry_reply
+from bot.dialogue.cards import entry_reply, rid_label
 from bot.dialogue.flows.paths import (
     Outcome,
     Path_,
@@ -217,15 +217,10 @@ def _summary(path: Path_, outcome: Outcome, slots: dict, lang: str) -> str:
 
 
 def _extras(ctx: BotContext, outcome: Outcome, lang: str, shown: str | None) -> list[m.Choice]:
-    chips = [m.Choice(_related_label(ctx, rid), data={"a": "faq", "id": rid}) for rid in outcome.related]
+    chips = [m.Choice(rid_label(ctx, rid, lang), data={"a": "faq", "id": rid}) for rid in outcome.related]
     chips = [c for c, rid in zip(chips, outcome.related, strict=True) if rid != shown]
     if outcome.booking:
         chips.insert(0, m.Choice(t("label.book_now", lang), data={"a": "book", "t": outcome.booking}))
     if outcome.coordinator:
         chips.insert(0, m.Choice(t("label.coordinator_help", lang), data={"a": "human", "r": "path"}))
     return chips
-
-
-def _related_label(ctx: BotContext, entry_id: str) -> str:
-    entry = ctx.knowledge.entry(entry_id)
-    return entry.question if entry else entry_id
