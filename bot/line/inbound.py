@@ -99,7 +99,7 @@ def _from_raw(raw: dict) -> Inbound:
     )
 
 
-# The longest value each stored field's column takes (ids from LINE are far shorter; anything longer is not LINE's).
+# The longest value each field takes (ids from LINE are far shorter than their columns; anything longer is not LINE's).
 MAX_LENGTHS = {
     "webhook_event_id": 64,
     "event_type": 40,
@@ -108,6 +108,10 @@ MAX_LENGTHS = {
     "reply_token": 128,
     "message_type": 20,
     "message_id": 64,
+    # What LINE itself allows (a text message 5,000 characters, postback data 300): anything longer is not from
+    # LINE, and cutting it here keeps every later step (understanding, retrieval, the transcript) bounded.
+    "text": 5000,
+    "data": 300,
 }
 
 

@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+import bot.line.webhook
 import bot.pipeline
-from bot.line.inbound import clean_text
+from bot.line.inbound import MAX_LENGTHS, clean_text
 from bot.platform.models import InboundEvent, LineUser, Message, OutboxItem
 from tests.support.events import SECRET, body, event, sign, text_event
 from tests.support.openapi import from_component, load_schemas, resolve
@@ -117,7 +118,8 @@ def assert_stored_whole(app, accepted: dict[str, dict]) -> None:
             text = message.get("text") if isinstance(message, dict) and message.get("type") == "text" else None
             if from_resident(raw) and isinstance(text, str):
                 line = incoming[event_id]
-                assert (line.kind, line.text) == ("text", clean_text(text)), "the text was not kept"
+                kept = clean_text(text)[: MAX_LENGTHS["text"]]  # LINE's own limit: more is not from LINE
+                assert (line.kind, line.text) == ("text", kept), "the text was not kept"
         lines_per_item = Counter(
             session.scalars(select(Message.outbox_id).where(Message.direction == "out", Message.outbox_id.is_not(None)))
         )
@@ -191,6 +193,28 @@ def test_long_and_strange_texts_are_kept_and_answered(app, post_events, caplog, 
     raw = text_event(text)
     assert post_events(raw).status_code == 200
     assert_stored_whole(app, {raw["webhookEventId"]: raw})
+    assert count(app, OutboxItem) == 1
+    assert_no_errors_logged(caplog)
+
+
+@pytest.mark.parametrize("size", [5001, 20_000, 300_000], ids=["5001", "20000", "900KB"])
+def test_a_text_longer_than_line_allows_is_cut_to_5000_characters_before_anything_reads_it(
+    app, post_events, caplog, monkeypatch, size
+):
+    seen = []
+    original = bot.pipeline.process_inbound
+
+    def recording(session, ctx, inbound, **kwargs):
+        seen.append(len(inbound.text))
+        return original(session, ctx, inbound, **kwargs)
+
+    monkeypatch.setattr(bot.line.webhook, "process_inbound", recording)
+    raw = text_event(("NPO法人の設立について教えてください。" * 50_000)[:size])
+    assert post_events(raw).status_code == 200
+    assert seen == [MAX_LENGTHS["text"]]
+    with factory(app)() as session:
+        stored = session.scalar(select(Message.text).where(Message.direction == "in"))
+    assert stored == raw["message"]["text"][: MAX_LENGTHS["text"]]
     assert count(app, OutboxItem) == 1
     assert_no_errors_logged(caplog)
 
