@@ -7,9 +7,10 @@ import importlib.util
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import NoResultFound
 from werkzeug.exceptions import HTTPException
 
-from admin import security
+from admin import inputs, security
 from admin.models import ROLE_JA, ROLES
 from admin.people import auth
 from bot.platform.db import unit_of_work
@@ -59,6 +60,7 @@ def allowed(role: str, blueprint: str | None, method: str) -> bool:
 @bp.record_once
 def _configure(state) -> None:
     security.configure(state.app)
+    state.app.url_map.converters["int"] = inputs.IdConverter  # before any admin route is added: ids fit a BIGINT
 
 
 @bp.before_request
@@ -99,7 +101,14 @@ def _audit_generic() -> None:
 def _error(exc: HTTPException):
     if exc.code not in (400, 403, 404):
         return exc
-    return render_template("admin/error.html", code=exc.code), exc.code
+    detail = exc.description if isinstance(exc, inputs.BadInput) else None
+    return render_template("admin/error.html", code=exc.code, detail=detail), exc.code
+
+
+@bp.errorhandler(NoResultFound)
+def _gone(_exc: NoResultFound):
+    """A record removed meanwhile (e.g. a resident erased while their page was open): not found, not a 500."""
+    return render_template("admin/error.html", code=404), 404
 
 
 @bp.context_processor

@@ -6,7 +6,7 @@ import io
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from admin import providers
+from admin import inputs, providers
 from admin.insights import charts, metrics
 from bot.platform.services import services
 from bot.platform.spreadsheet import csv_writer
@@ -24,7 +24,9 @@ NO_DATA = "データなし"
 
 def _period() -> metrics.Period:
     ctx = services().context
-    return metrics.parse_period(request.args.get("start"), request.args.get("end"), ctx.today(), ctx.tz)
+    start, end = request.args.get("start"), request.args.get("end")
+    inputs.day(start), inputs.day(end)  # a date no calendar arithmetic survives is a 400
+    return metrics.parse_period(start, end, ctx.today(), ctx.tz)
 
 
 def tables(db, period: metrics.Period) -> dict[str, tuple[list[str], list[list] | None]]:

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
+from admin import inputs
 from admin.people.auth import safe_next
 from bot.booking import service
 from bot.booking.errors import BookingError
@@ -27,6 +28,7 @@ from bot.platform.spreadsheet import csv_writer
 
 bp = Blueprint("booking_admin", __name__, url_prefix="/booking", template_folder="templates")
 PLACES = {"centre": "センターで対面", "online": "オンライン", "phone": "電話"}
+MAX_CAPACITY = 1000  # seats in one slot
 TYPE_INTS = ("duration_minutes", "capacity", "buffer_minutes", "cutoff_business_days", "cancel_business_days")
 TYPE_TEXTS = ("name", "label", "description", "place_detail", "ask_text", "bring_text")
 
@@ -41,10 +43,7 @@ def _fmt(moment: datetime | None, pattern: str = "%m/%d %H:%M") -> str:
 
 
 def _date_arg(name: str, default: date | None = None) -> date | None:
-    try:
-        return date.fromisoformat(request.values.get(name, ""))
-    except ValueError:
-        return default
+    return inputs.day(request.values.get(name), default)  # out of range: a 400, not an overflow
 
 
 def _types(session) -> list[ConsultationType]:
@@ -94,7 +93,11 @@ def create_slot():
     except (TypeError, ValueError):
         flash("日付と時刻を正しく入力してください。", "error")
         return redirect(url_for(".calendar"))
-    capacity = request.form.get("capacity", type=int)
+    capacity = request.form.get("capacity", "").strip()
+    if capacity and inputs.whole(capacity, 1, MAX_CAPACITY) is None:
+        flash(f"定員は1〜{MAX_CAPACITY}の数で入力してください。", "error")
+        return redirect(url_for(".calendar", start=day.isoformat()))
+    capacity = inputs.whole(capacity, 1, MAX_CAPACITY)
     with unit_of_work(services().session_factory) as session:
         ctype = session.scalar(select(ConsultationType).where(ConsultationType.code == request.form.get("type")))
         if ctype is None:
@@ -144,7 +147,7 @@ def _filter() -> BookingFilter:
         status=request.args.get("status") or None,
         start=_date_arg("start"),
         end=_date_arg("end"),
-        slot_id=request.args.get("slot", type=int),
+        slot_id=inputs.identifier(request.args.get("slot")),
         q=(request.args.get("q") or "").strip() or None,
     )
 
@@ -224,12 +227,14 @@ def edit_type(code: str):
 def _apply_type_form(ctype: ConsultationType) -> str | None:
     form = request.form
     try:
-        values = {name: int(form.get(name, "")) for name in TYPE_INTS}
+        values = {name: inputs.whole(form.get(name)) for name in TYPE_INTS}
         window = form.get("window_days", "").strip()
-        values["window_days"] = int(window) if window else None
+        values["window_days"] = inputs.whole(window) if window else None
         time.fromisoformat(form.get("cutoff_time", ""))
+        if any(values[name] is None for name in TYPE_INTS) or (window and values["window_days"] is None):
+            raise ValueError("not a whole number in range")
     except ValueError:
-        return "数値・時刻を正しく入力してください。"
+        return f"数値（0〜{inputs.MAX_SMALL}）・時刻を正しく入力してください。"
     if form.get("place") not in PLACES or values["duration_minutes"] <= 0 or values["capacity"] < 1:
         return "場所・所要時間・定員を確認してください。"
     if len(form.get("label", "")) > 20 or not form.get("name") or not form.get("label"):

@@ -29,6 +29,20 @@ class Known:
     maximum: int = 1_000_000
     hint: str = ""
 
+    def accepts(self, value) -> bool:
+        """Whether a value is a whole number in this setting's range."""
+        return type(value) is int and self.minimum <= value <= self.maximum
+
+    def parse(self, raw: str) -> int | None:
+        """The form value as a number in range, else None."""
+        raw = raw.strip()
+        return int(raw) if raw.isdigit() and len(raw) <= 12 and self.accepts(int(raw)) else None
+
+    @property
+    def error(self) -> str:
+        """The form error for a value out of range."""
+        return f"{self.label}: {self.minimum}〜{self.maximum}の整数で入力してください。"
+
 
 KNOWN = {
     "push_monthly_budget": Known(
@@ -58,10 +72,10 @@ KNOWN = {
 def get_setting(session: Session, key: str):
     """A setting's stored value, else its default in code (None for unknown keys)."""
     row = session.get(Setting, key)
-    if row is not None and row.value is not None:
-        return row.value
     known = KNOWN.get(key)
-    return known.default if known else None
+    if row is not None and row.value is not None and (known is None or known.accepts(row.value)):
+        return row.value
+    return known.default if known else None  # a known setting stored out of range (older data) reads as default
 
 
 def set_setting(session: Session, key: str, value) -> None:
@@ -91,16 +105,21 @@ def save():
         raw = request.form.get(key)
         if raw is None:  # not in the form: left as it is
             continue
-        raw = raw.strip()
-        if not raw.isdigit() or not known.minimum <= int(raw) <= known.maximum:
-            errors.append(f"{known.label}: {known.minimum}〜{known.maximum}の整数で入力してください。")
+        value = known.parse(raw)
+        if value is None:
+            errors.append(known.error)
             continue
-        changes[key] = int(raw)
+        changes[key] = value
     for key in request.form.getlist("other_key"):
         try:
-            changes[key] = json.loads(request.form.get(f"other:{key}", ""))
+            value = json.loads(request.form.get(f"other:{key}", ""))
         except ValueError:
             errors.append(f"{key}: JSONとして読めません。")
+            continue
+        if key in KNOWN and not KNOWN[key].accepts(value):  # the JSON field must not bypass the range check
+            errors.append(KNOWN[key].error)
+            continue
+        changes[key] = value
     if errors:
         for error in errors:
             flash(error, "error")

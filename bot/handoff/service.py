@@ -184,7 +184,9 @@ def lock(session: Session, handoff_id: int) -> tuple[Handoff, Conversation]:
     if user_id is None:
         raise HandoffError("この相談は見つかりません。")
     query = select(Conversation).where(Conversation.user_id == user_id).with_for_update()
-    conversation = session.scalars(query).one()
+    conversation = session.scalars(query).one_or_none()
+    if conversation is None:  # the resident's data was erased: the anonymised record stays, nothing can be done
+        raise HandoffError("この利用者の記録は削除されているため、操作できません。")
     handoff = session.get(Handoff, handoff_id, populate_existing=True)
     return handoff, conversation
 
