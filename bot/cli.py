@@ -143,16 +143,20 @@ def _redact(url: str) -> str:
 @main.command("eval")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--misses", is_flag=True, help="List the dev set's items whose first reply lacked the fact.")
-def eval_command(path: str | None, misses: bool) -> None:
+@click.option("--calibrate", is_flag=True, help="First re-learn fusion weights and cut-offs on the dev set.")
+def eval_command(path: str | None, misses: bool, calibrate: bool) -> None:
     """First-reply quality on the dev and blind sets (or on PATH), beside a naive baseline."""
     import logging
     from pathlib import Path
 
     from bot.tools.ask import Asker
-    from bot.tools.evaluation import BLIND_SET, DEV_SET, confusion, evaluate, load_items, report
+    from bot.tools.evaluation import BLIND_SET, DEV_SET, confusion, evaluate, load_items, recalibrate, report
 
     logging.disable(logging.INFO)
     asker = Asker.create()
+    if calibrate:  # on the dev set only: the blind set is never learned from
+        click.echo(recalibrate(asker, load_items(DEV_SET)).to_json())
+        asker = Asker.create()  # a fresh index that reads the new calibration
     sets = {"file": Path(path)} if path else {"dev": DEV_SET, "blind": BLIND_SET}
     results = {name: evaluate(load_items(p), asker) for name, p in sets.items()}
     click.echo(report(results))

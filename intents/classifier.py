@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from intents.labels import TOPIC_INTENTS
+from intents.model import shared_model
 from intents.slots import extract_slots
 from knowledge.text import normalize
 
@@ -17,11 +18,14 @@ LEXICON = Path(__file__).parent / "lexicon.yaml"
 KB_TOPIC_INTENT = {"referral": "out_of_scope"}
 SHORT_MESSAGE = 8
 OUT_OF_SCOPE_WEIGHT = 3.0
-# The knowledge base's best match adds HINT_WEIGHT × score to its topic, once the score says something.
-HINT_WEIGHT = 4.0
-HINT_FLOOR = 0.3
+# The knowledge base's best match adds HINT_WEIGHT × its probability to its topic, once that says something.
+HINT_WEIGHT = 0.6
+HINT_FLOOR = 0.4
 # Below this much keyword and retrieval evidence, a message is about nothing the centre does.
 MIN_EVIDENCE = 1.0
+# The learned model alone calls a message a crisis or a greeting from these probabilities (chosen on the dev set).
+MODEL_CRISIS = 0.4
+MODEL_GREETING = 0.5
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # を/が/は/も/に after kanji, before more text: dropped so 「活動をしたい」 matches the term 「活動したい」.
@@ -50,6 +54,7 @@ class Lexicon:
     crisis_pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     not_crisis: tuple[str, ...]
     human: tuple[str, ...]
+    human_pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     booking: tuple[str, ...]
     booking_weak: tuple[str, ...]
     consultation: tuple[str, ...]
@@ -84,6 +89,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         crisis_pairs=tuple((_terms(left), _terms(right)) for left, right in data["crisis"].get("pairs") or []),
         not_crisis=_terms(data["crisis"]["not_crisis"]),
         human=_terms(data["human"]),
+        human_pairs=tuple((_terms(a), _terms(b)) for a, b in data.get("human_pairs") or []),
         booking=_terms(data["booking"]["strong"]),
         booking_weak=_terms(data["booking"]["with_consultation"]),
         consultation=_terms(data["booking"]["consultation"]),
@@ -176,6 +182,24 @@ def _is_greeting_only(norm: str, lex: Lexicon) -> bool:
     return len(rest) <= 2
 
 
+def asks_for_person(norm: str, lex: Lexicon) -> bool:
+    """「人と話したい」, or a person named with a request to reach them (not 「スタッフさんに頼まれました」)."""
+    if any(term in norm for term in lex.human):
+        return True
+    return any(any(a in norm for a in left) and any(b in norm for b in right) for left, right in lex.human_pairs)
+
+
+def lexicon_examples(lex: Lexicon) -> dict[str, list[str]]:
+    """The lexicon's words as labelled examples for the learned model."""
+    return {
+        "crisis": list(lex.crisis_urgent),
+        "human": list(lex.human),
+        "booking": list(lex.booking),
+        "greeting": list(lex.greeting),
+        "out_of_scope": [t for t, w in lex.out_of_scope.items() if w >= OUT_OF_SCOPE_WEIGHT],
+    }
+
+
 def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> Triage:
     """Triage one message; `kb_topic`/`kb_score` are the knowledge base's best match, if any."""
     lex = load_lexicon()
@@ -194,7 +218,7 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
         return result("crisis", 0.95)
     if not norm:
         return result("greeting", 0.3)
-    if any(term in norm for term in lex.human):
+    if asks_for_person(norm, lex):
         return result("human", 0.9)
     if is_booking(norm, lex):
         topic, weight = max(scores.items(), key=lambda kv: kv[1])
@@ -203,14 +227,22 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
         return result("booking", 0.9)
     if _is_greeting_only(norm, lex):
         return result("greeting", 0.9)
-    scores["out_of_scope"] = out_of_scope_score(norm, lex)
-    if hint in scores and kb_score >= HINT_FLOOR:
-        scores[hint] += HINT_WEIGHT * kb_score
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    (best, top), (second, runner_up) = ranked[0], ranked[1]
-    if top < MIN_EVIDENCE:
-        return result("out_of_scope", 0.2)
-    confidence = top / (top + runner_up + 1.0)
+    rules_oos = out_of_scope_score(norm, lex)
+    probabilities = shared_model(lexicon_examples(lex)).probabilities(text)
+    if hint in probabilities and kb_score >= HINT_FLOOR:
+        probabilities[hint] += HINT_WEIGHT * kb_score
+    ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
+    best, top = ranked[0]
+    if best == "crisis" and top >= MODEL_CRISIS:  # wordings no rule lists (「明日になったらもういない」)
+        return Triage("crisis", round(top, 3), slots, (), language, "urgent")
+    if best == "greeting" and top >= MODEL_GREETING:
+        return result("greeting", top)
+    if rules_oos >= MIN_EVIDENCE * OUT_OF_SCOPE_WEIGHT and best != hint:  # clear signs: 住民票, 天気…
+        return result("out_of_scope", 0.6)
+    topical = [(k, v) for k, v in ranked if k in (*TOPIC_INTENTS, "out_of_scope")]
+    (best, top), (second, runner_up) = topical[0], topical[1]
+    total = sum(v for _, v in topical) or 1.0
+    confidence = min(1.0, top / total)
     topical_pair = best != "out_of_scope" and second != "out_of_scope"
-    alternatives = (second,) if topical_pair and runner_up >= 0.6 * top and runner_up >= 1.5 else ()
+    alternatives = (second,) if topical_pair and runner_up >= 0.6 * top else ()
     return result(best, confidence, alternatives)

@@ -10,15 +10,16 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from admin.content.preview import Preview, render_messages
-from bot.dialogue.answer import THRESHOLDS
 from bot.dialogue.cards import entry_reply
 from bot.platform.services import services
 from knowledge.entries import REGISTERS, Entry, entry_from_dict
+from knowledge.fusion import load_calibration
 from knowledge.models import AnswerFeedback, FaqEntry, FaqRevision
 from knowledge.search import KnowledgeIndex, Match
 from knowledge.store import content_version, published_entries, row_to_entry
 
 EXPIRING_DAYS = 30
+THRESHOLDS = load_calibration()  # the learned cut-offs, shown beside 「試す」 results
 LOW_RATING_MIN = 3
 LOW_RATING_RATE = 0.5
 TOPIC_JA = {
@@ -96,11 +97,10 @@ def decision(matches: list[Match]) -> str:
     """What retrieval alone would make the bot do (answer / もしかして / わかりません), as the bot decides."""
     if not matches:
         return "abstain"
-    best = matches[0]
-    clear = len(matches) < 2 or best.score - matches[1].score >= THRESHOLDS.margin or best.score >= 0.8
-    if best.score >= THRESHOLDS.answer and clear:
+    best, cut = matches[0], load_calibration()
+    if best.score >= cut.answer:
         return "answer"
-    return "suggest" if best.score >= THRESHOLDS.suggest else "abstain"
+    return "suggest" if best.score >= cut.suggest else "abstain"
 
 
 def try_question(session: Session, data: dict, question: str) -> Trial:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from bot.booking import flow as booking
-from bot.dialogue.cards import entry_reply
+from bot.dialogue.cards import entry_intent, entry_reply
 from bot.dialogue.crisis import crisis_messages
 from bot.dialogue.flows import guided
 from bot.dialogue.menu import back_to_menu, main_menu, path_choice
@@ -18,22 +17,11 @@ from bot.line import messages as m
 from bot.platform.context import BotContext
 from bot.platform.models import Conversation
 from intents import Triage, classify
+from intents.specific import asks_specific, is_open_wish
 from knowledge.models import UnansweredQuestion
 from knowledge.privacy import mask_personal_data
 from knowledge.search import Match
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Retrieval confidence cut-offs: answer at or above `answer`, suggest at or above `suggest`."""
-
-    answer: float = 0.4
-    suggest: float = 0.3
-    margin: float = 0.08
-
-
-THRESHOLDS = Thresholds()
-NEAR_EXACT = 0.9  # rapidfuzz ratio of the message to its best paraphrase
 GUIDE_CONFIDENCE = 0.6
 # 「お答えできません」 only on clear signs (住民票, 天気…); a message with no signs at all gets 「わかりません」.
 OUT_OF_SCOPE_CONFIDENCE = 0.4
@@ -113,24 +101,35 @@ def _route(
         return reply
     # An out-of-scope message is only answered by a referral entry (「iPhoneの使い方」 is not 「このLINEの使い方」).
     fits = intent != "out_of_scope" or best is not None and best.entry.topic == "referral"
-    if best and best.score >= THRESHOLDS.answer and _clear_winner(matches) and fits:
-        return entry_reply(ctx, best.entry, lang, confidence=best.score, intent=intent)
+    cut = ctx.knowledge.get(session).calibration
+    specific = asks_specific(text)
+    if best and best.score >= cut.answer and fits and (specific or not is_open_wish(text)):
+        return _answer(ctx, best, matches, cut.suggest, lang, intent)
     if intent == "out_of_scope" and conf >= OUT_OF_SCOPE_CONFIDENCE:
         return Reply([m.text(t("out_of_scope", lang), main_menu(lang))], intent=intent, confidence=conf)
     guide = intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives
-    if guide and best and best.score >= THRESHOLDS.suggest and _one_topic(matches, intent):
-        # 「解散」「NPO」: a bare topic word matches many entries of one topic alike; narrow it down by asking.
+    if guide and not specific:  # an open wish (「ボランティアしたい」) or a bare topic word (「解散」): the path
         return _guide(ctx, session, conversation, intent, conf, text)
-    if best and best.score >= THRESHOLDS.suggest:
+    if best and best.score >= cut.suggest:
         log_unanswered(session, text, "low_confidence", triage, best)
         return suggestions(matches, lang, intent, best.score)
-    if guide:
-        return _guide(ctx, session, conversation, intent, conf, text)
     log_unanswered(session, text, "abstained", triage, best)
-    if triage.alternatives and conf >= 0.3:
+    if intent in guided.GUIDED and conf >= 0.3:
         chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]
-        return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf, kind="menu")
+        return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf, kind="abstain")
     return dont_know(lang, intent, conf)
+
+
+def _answer(ctx: BotContext, best: Match, matches: list[Match], suggest: float, lang: str, intent: str) -> Reply:
+    """The best entry's card; a close runner-up that answers something else is one tap away, and so is the path."""
+    extra = [
+        m.Choice(x.entry.question, data={"a": "faq", "id": x.entry.id}) for x in matches[1:2] if x.score >= suggest
+    ]
+    if best.entry.topic in guided.GUIDED:
+        extra.append(path_choice(best.entry.topic, lang))
+    topic_intent = entry_intent(best.entry)
+    answered = intent if intent == topic_intent or intent not in (*guided.GUIDED, "centre_info") else topic_intent
+    return entry_reply(ctx, best.entry, lang, confidence=best.score, intent=answered, extra=extra)
 
 
 BYE_WORDS = ("さようなら", "さよなら", "ばいばい", "バイバイ", "またね", "失礼します", "しつれいします", "bye")
@@ -140,17 +139,6 @@ def _greeting_key(text: str) -> str:
     if any(w in text for w in ("ありがと", "thank", "助かり", "たすかり", "助かっ")):
         return "greeting.thanks"
     return "greeting.bye" if any(w in text for w in BYE_WORDS) else "greeting.hello"
-
-
-def _clear_winner(matches: list[Match]) -> bool:
-    """The best match stands out from the next, or the message is (nearly) one of its paraphrases word for word."""
-    if len(matches) < 2:
-        return True
-    return matches[0].score - matches[1].score >= THRESHOLDS.margin or matches[0].fuzzy >= NEAR_EXACT
-
-
-def _one_topic(matches: list[Match], intent: str) -> bool:
-    return len(matches) > 1 and all(match.entry.topic == intent for match in matches)
 
 
 def _guide(ctx, session, conversation, intent: str, conf: float, text: str) -> Reply:

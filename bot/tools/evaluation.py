@@ -12,6 +12,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +22,15 @@ from bot.dialogue.cards import render_answer
 from bot.platform.db import unit_of_work
 from bot.tools.ask import Asker
 from intents.labels import INTENTS
+from intents.model import DEV_EXAMPLES
+from knowledge.calibrate import calibrate
 from knowledge.entries import Entry
+from knowledge.fusion import CALIBRATION, Calibration
+from knowledge.search import passage
 from knowledge.store import published_entries
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
-DEV_SET = DATA / "dev_questions.jsonl"
-BLIND_SET = DATA / "blind" / "blind_questions.jsonl"
+DEV_SET = DEV_EXAMPLES  # learned from (intent model) and tuned on (fusion, cut-offs)
+BLIND_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "blind" / "blind_questions.jsonl"  # never
 _SPACE = re.compile(r"\s+")
 
 
@@ -152,6 +156,27 @@ def evaluate(items: list[dict], asker: Asker | None = None) -> tuple[Scores, Sco
         intent = "out_of_scope" if entry.topic == "referral" else entry.topic
         naive.add(item, intent, "answer", render_answer(ctx, entry), entry.id, entry.topic)
     return ours, naive
+
+
+def is_right(ctx) -> Callable[[dict, Entry], bool]:
+    """Whether an entry answers a labelled item: its answer carries a required fact, or it is the labelled entry."""
+
+    def right(item: dict, entry: Entry) -> bool:
+        return entry.id == item.get("faq_id") or has_fact(render_answer(ctx, entry), item.get("facts") or [])
+
+    return right
+
+
+def recalibrate(asker: Asker, items: list[dict]) -> Calibration:
+    """Learn fusion weights and cut-offs on the items, write calibration.json and the shipped vector cache."""
+    with unit_of_work(asker.svc.session_factory) as session:
+        index = asker.svc.context.knowledge.get(session)
+    texts = [t for e in index.entries for t in (*dict.fromkeys((e.question, *e.paraphrases)), passage(e))]
+    if index.embedder is not None:
+        index.embedder.save(texts)
+    calibration = calibrate(index, items, is_right(asker.svc.context))
+    CALIBRATION.write_text(calibration.to_json(), encoding="utf-8")
+    return calibration
 
 
 def report(results: dict[str, tuple[Scores, Scores]]) -> str:

@@ -1,0 +1,87 @@
+"""A learned intent model: character n-grams and normalised words → calibrated probabilities per intent.
+
+Trained once per process (a few seconds) on the knowledge base's questions and paraphrases (labelled with their
+topic), the labelled dev messages, and the lexicon's words. Rules still decide what must never be missed or
+guessed (crisis words, explicit requests for a person, bookings); the model reads everything else, including the
+wordings no rule lists.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, make_pipeline
+
+from intents.labels import INTENTS
+from knowledge.morph import content_words
+from knowledge.text import normalize
+
+DEV_EXAMPLES = Path(__file__).parent / "data" / "dev_questions.jsonl"
+KB_TOPIC_INTENT = {"referral": "out_of_scope"}
+
+
+def _chars(text: str) -> str:
+    return normalize(text)
+
+
+class IntentModel:
+    """Logistic regression over TF-IDF of character 1–3-grams and content words."""
+
+    def __init__(self, examples: list[tuple[str, str]], c: float = 4.0):
+        texts = [t for t, _ in examples]
+        labels = [label for _, label in examples]
+        features = FeatureUnion(
+            [
+                ("chars", TfidfVectorizer(preprocessor=_chars, analyzer="char", ngram_range=(1, 3), sublinear_tf=True)),
+                ("words", TfidfVectorizer(analyzer=content_words, sublinear_tf=True)),
+            ]
+        )
+        self.pipeline = make_pipeline(features, LogisticRegression(C=c, max_iter=3000, class_weight="balanced"))
+        self.pipeline.fit(texts, labels)
+        self.labels = list(self.pipeline.classes_)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """P(intent) for one message."""
+        row = self.pipeline.predict_proba([text])[0]
+        return {label: float(p) for label, p in zip(self.labels, row, strict=True)}
+
+    def predict(self, texts: list[str]) -> list[str]:
+        """The most likely intent of each message."""
+        rows = self.pipeline.predict_proba(texts)
+        return [self.labels[int(i)] for i in np.argmax(rows, axis=1)]
+
+
+def training_examples(lexicon_terms: dict[str, list[str]], path: Path = DEV_EXAMPLES) -> list[tuple[str, str]]:
+    """(text, intent) pairs: shipped FAQ questions and paraphrases, the dev messages, and the lexicon's words."""
+    from knowledge.entries import load_content  # the shipped content files, not the database
+
+    examples = []
+    for entry in load_content():
+        intent = KB_TOPIC_INTENT.get(entry.topic, entry.topic)
+        examples += [(text, intent) for text in (entry.question, *entry.paraphrases)]
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                examples.append((item["text"], item["intent"]))
+    for intent, terms in lexicon_terms.items():
+        examples += [(term, intent) for term in terms if intent in INTENTS]
+    return examples
+
+
+_model: IntentModel | None = None
+_lock = threading.Lock()
+
+
+def shared_model(lexicon_terms: dict[str, list[str]]) -> IntentModel:
+    """The process's intent model (trained on first use)."""
+    global _model
+    with _lock:
+        if _model is None:
+            _model = IntentModel(training_examples(lexicon_terms))
+        return _model

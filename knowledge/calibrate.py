@@ -1,0 +1,110 @@
+"""Learning the fusion weights and the answer / suggest cut-offs on held-out labelled messages.
+
+Five-fold cross-validation over the dev set: each fold's messages are scored by a model fitted on the other four,
+so the cut-offs are chosen on probabilities the model did not see while learning. The answer cut-off is the lowest
+at which answered messages still carry their fact (or are their labelled entry) in at least TARGET_PRECISION of
+cases; the final weights are then fitted on every message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from knowledge.entries import Entry
+from knowledge.fusion import Calibration
+from knowledge.search import KnowledgeIndex
+
+TARGET_PRECISION = 0.95
+SUGGEST_HIT_RATE = 0.5  # among もしかして lists, the right entry is among the three at least this often
+FOLDS = 5
+TOPICAL = ("volunteer", "founding", "dissolution", "partnering", "centre_info")
+
+
+@dataclass
+class Labelled:
+    """One message's candidates: feature rows, and which candidates answer it."""
+
+    text: str
+    rows: np.ndarray
+    right: np.ndarray
+
+
+def collect(index: KnowledgeIndex, items: list[dict], is_right: Callable[[dict, Entry], bool]) -> list[Labelled]:
+    """Candidate features for every topical item that has a fact or a labelled entry."""
+    found = []
+    for item in items:
+        if item["intent"] not in TOPICAL or not (item.get("facts") or item.get("faq_id")):
+            continue
+        matches = index.search(item["text"], None, k=100)
+        if not matches:
+            continue
+        rows = np.vstack([m.features["row"] for m in matches])
+        found.append(Labelled(item["text"], rows, np.array([is_right(item, m.entry) for m in matches])))
+    return found
+
+
+def _fit(data: list[Labelled]) -> LogisticRegression:
+    x = np.vstack([d.rows for d in data])
+    y = np.concatenate([d.right for d in data])
+    return LogisticRegression(C=10.0, max_iter=5000).fit(x, y)
+
+
+def _held_out(data: list[Labelled]) -> list[tuple[float, bool, bool]]:
+    """(P of the top candidate, top is right, right among the top three) per message, from the other folds' model."""
+    results = []
+    for train, test in KFold(FOLDS, shuffle=True, random_state=0).split(data):
+        model = _fit([data[i] for i in train])
+        for i in test:
+            p = model.predict_proba(data[i].rows)[:, 1]
+            order = np.argsort(-p)
+            results.append((float(p[order[0]]), bool(data[i].right[order[0]]), bool(data[i].right[order[:3]].any())))
+    return results
+
+
+def _answer_cut(results: list[tuple[float, bool, bool]]) -> float:
+    ordered = sorted(results, key=lambda r: -r[0])
+    cut, right = 0.99, 0
+    for n, (p, ok, _) in enumerate(ordered, 1):
+        right += ok
+        if right / n >= TARGET_PRECISION:
+            cut = p
+    return round(min(max(cut, 0.3), 0.95), 3)
+
+
+def _suggest_cut(results: list[tuple[float, bool, bool]], answer: float) -> float:
+    below = sorted((r for r in results if r[0] < answer), key=lambda r: -r[0])
+    cut, hits = answer, 0
+    for n, (p, _, top3) in enumerate(below, 1):
+        hits += top3
+        if hits / n >= SUGGEST_HIT_RATE:
+            cut = p
+    return round(min(max(cut, 0.1), answer), 3)
+
+
+def calibrate(index: KnowledgeIndex, items: list[dict], is_right: Callable[[dict, Entry], bool]) -> Calibration:
+    """Fusion weights and cut-offs learned from labelled items, with the held-out figures that chose them."""
+    data = collect(index, items, is_right)
+    results = _held_out(data)
+    answer = _answer_cut(results)
+    suggest = _suggest_cut(results, answer)
+    answered = [r for r in results if r[0] >= answer]
+    model = _fit(data)
+    report = {
+        "messages": len(data),
+        "held_out_top1": round(float(np.mean([r[1] for r in results])), 3),
+        "held_out_answered": round(len(answered) / len(results), 3),
+        "held_out_precision": round(float(np.mean([r[1] for r in answered])) if answered else 0.0, 3),
+        "target_precision": TARGET_PRECISION,
+    }
+    return Calibration(
+        weights=tuple(float(w) for w in model.coef_[0]),
+        bias=float(model.intercept_[0]),
+        answer=answer,
+        suggest=suggest,
+        report=report,
+    )
