@@ -9,6 +9,7 @@ from bot.line.emulator.store import EmulatorStore
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 WEBHOOK_TIMEOUT = 30.0
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _store() -> EmulatorStore:
@@ -19,8 +20,24 @@ def _bad_request(message: str):
     return make_response(jsonify({"error": message}), 400)
 
 
+@bp.before_request
+def _same_origin_json():
+    """State-changing calls come from this origin with a JSON body: another web page could otherwise drive a
+    running demo with a `text/plain` POST (no preflight). Empty bodies need no type; tools without Origin pass."""
+    if request.method not in UNSAFE_METHODS:
+        return None
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        return make_response(jsonify({"error": "cross-origin requests are refused"}), 403)
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return make_response(jsonify({"error": "cross-site requests are refused"}), 403)
+    if request.content_length and request.mimetype != "application/json":
+        return make_response(jsonify({"error": "send the body as Content-Type: application/json"}), 415)
+    return None
+
+
 def _payload() -> dict:
-    """The JSON object body (Content-Type not required); {} when empty."""
+    """The JSON object body (application/json, checked before the view); {} when empty."""
     if not request.get_data():
         return {}
     data = request.get_json(force=True, silent=True)
