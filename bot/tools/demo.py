@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -94,7 +95,9 @@ def run_demo(host: str, port: int) -> None:
     app = create_app()
     svc = app.extensions["madoguchi"]
     logins = seed_demo_data(svc)
-    worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env)  # noqa: S603
+    # The worker's stdin is a pipe it watches: it stops when this process ends, however it ends (even SIGKILL).
+    worker = subprocess.Popen([sys.executable, "-m", "bot.tools.demo_worker"], env=env, stdin=subprocess.PIPE)  # noqa: S603
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill <demo>` stops the server like Ctrl-C, so the finally runs
     base = f"http://{host}:{port}"
     print(
         f"""
@@ -113,4 +116,9 @@ Press Ctrl-C to stop.
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         worker.terminate()
+        worker.stdin.close()
         worker.wait(timeout=10)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.booking.models import Slot
 from bot.handoff.models import Handoff
+from bot.platform.db import make_engine
+from bot.platform.leader import Leadership
 from bot.tools.demo import seed_demo_data
+from tests.bot.test_worker_leader import ACQUIRED
+from tests.conftest import free_port
 from tests.support.admin import post_form
 
 
@@ -30,3 +41,47 @@ def test_demo_data_is_seeded_once_with_working_logins_and_future_slots(app, tmp_
     email, password = first[1]
     assert post_form(client, "/admin/login", {"email": email, "password": password}).status_code == 302
     assert "デモ 花子" in client.get("/admin/console/").get_data(as_text=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie nobody has reaped yet counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in state
+
+
+def _until(condition, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_stopping_the_demo_stops_its_worker_and_frees_the_leader_lock(db_url, tmp_path, stop):
+    log = tmp_path / "demo.log"
+    env = dict(os.environ, DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "bot", "demo", "--port", str(free_port())]
+    with log.open("wb") as out:
+        demo = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=out, stderr=out, start_new_session=True)
+    try:
+        assert _until(lambda: ACQUIRED in log.read_text(errors="replace")), log.read_text(errors="replace")
+        [worker] = [int(pid) for pid in subprocess.check_output(["pgrep", "-P", str(demo.pid)], text=True).split()]
+        demo.send_signal(stop)
+        demo.wait(timeout=30)
+        assert _until(lambda: not _alive(worker), 30), f"the worker outlived the demo ({stop.name})"
+    finally:
+        subprocess.run(["pkill", "-KILL", "-s", str(demo.pid)], check=False)  # only this test's session
+        if demo.poll() is None:
+            demo.wait(timeout=10)
+    engine = make_engine(db_url)
+    try:
+        leadership = Leadership(engine)
+        assert leadership.try_acquire(), "the leader lock is still held"
+        leadership.release()
+    finally:
+        engine.dispose()
