@@ -13,6 +13,7 @@ from bot.dialogue import texts
 from bot.line.gateway import LineGateway
 from bot.line.outbox_policy import RetryPolicy
 from bot.line.sender import Sender
+from bot.pipeline import handle_event
 from bot.platform.centre import load_profile
 from bot.platform.context import BotContext
 from bot.platform.db import make_engine, make_session_factory
@@ -56,7 +57,9 @@ def build_services(config: dict, engine=None) -> Services:
     )
     policy = RetryPolicy.from_config(config)
     sender = Sender(factory, gateway, asynchronous=config.get("SEND_ASYNC", True), policy=policy)
-    return Services(engine, factory, context, gateway, sender, policy)
+    return Services(  # the composition root wires the dialogue's pipeline into the LINE edge
+        engine, factory, context, gateway, sender, policy, handle_event
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session
 from bot.dialogue import throttle
 from bot.dialogue.dispatch import dispatch
 from bot.dialogue.reply import Reply
+from bot.dialogue.texts import t
+from bot.line import messages as m
 from bot.line.inbound import Inbound
 from bot.line.outbox import Claim, enqueue
 from bot.line.outbox_policy import RetryPolicy
 from bot.platform.context import BotContext
 from bot.platform.conversation import lock_conversation
-from bot.platform.db import insert_new, utcnow
+from bot.platform.db import insert_new, unit_of_work, utcnow
 from bot.platform.models import Conversation, InboundEvent, Message, OutboxItem
+from bot.platform.services import Services
 from knowledge.store import one_version
 
 log = logging.getLogger(__name__)
@@ -103,3 +106,34 @@ def process_inbound(
     meta = {"intent": reply.intent, "faq_id": reply.faq_id}
     items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
     return Outcome(reply, items)
+
+
+def handle_event(svc: Services, inbound: Inbound) -> list[Claim]:
+    """Process one event in its own transaction; its replies are created claimed, for this process to send."""
+    try:
+        with unit_of_work(svc.session_factory) as session:
+            outcome = process_inbound(session, svc.context, inbound, claim_for=svc.outbox_policy)
+        return outcome.claims()
+    except Exception:
+        log.exception("event %s failed; apologising", inbound.webhook_event_id)
+    return _apologise(svc, inbound)
+
+
+def _apologise(svc: Services, inbound: Inbound) -> list[Claim]:
+    if inbound.kind in ("unfollow", "other") or not inbound.user_id or inbound.source_type != "user":
+        return []
+    try:
+        with unit_of_work(svc.session_factory) as session:
+            if not record_event(session, inbound):
+                return []
+            conversation = lock_conversation(session, inbound.user_id)
+            record_incoming(session, conversation, inbound)  # the resident's message is kept even so
+            user = conversation.user
+            chips = [m.Choice(t("label.human"), data={"a": "human"}), m.Choice(t("label.menu"), data={"a": "menu"})]
+            sorry = [] if inbound.standby else [m.text(t("error.sorry"), chips)]  # standby: another channel answers
+            token, policy = inbound.reply_token, svc.outbox_policy
+            items = enqueue(session, user.id, user.line_user_id, sorry, token, claim_for=policy)
+        return [Claim.of(item) for item in items]
+    except Exception:
+        log.exception("could not record the failed event %s", inbound.webhook_event_id)
+        return []

@@ -182,6 +182,11 @@ def _is_greeting_only(norm: str, lex: Lexicon) -> bool:
     return len(rest) <= 2
 
 
+def names_topic(text: str, intent: str) -> bool:
+    """The message uses the topic's own words (「解散」「NPO」「ボランティア」), not just words the model leans on."""
+    return topic_scores(normalize(text), load_lexicon()).get(intent, 0.0) >= 1.0
+
+
 def asks_for_person(norm: str, lex: Lexicon) -> bool:
     """「人と話したい」, or a person named with a request to reach them (not 「スタッフさんに頼まれました」)."""
     if any(term in norm for term in lex.human):
@@ -200,8 +205,11 @@ def lexicon_examples(lex: Lexicon) -> dict[str, list[str]]:
     }
 
 
+@lru_cache(maxsize=512)
 def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> Triage:
-    """Triage one message; `kb_topic`/`kb_score` are the knowledge base's best match, if any."""
+    """Triage one message; `kb_topic`/`kb_score` are the knowledge base's best match, if any.
+
+    Pure, so it is cached: the throttle, the hand-off guard and the dialogue read one message's triage once."""
     lex = load_lexicon()
     norm = normalize(text)
     language = detect_language(text)

@@ -30,6 +30,7 @@ FEATURES = (
     "rank_bm25",  # … by BM25 over questions
     "rank_cosine",  # … by embedding similarity
     "cosine_answer",  # embedding similarity of the message to the entry's answer (as a passage)
+    "coverage",  # idf-weighted share of the message's words found in the entry's questions and paraphrases
 )
 
 
@@ -61,7 +62,7 @@ class Calibration:
 
 
 # Used only until `madoguchi eval --calibrate` has written calibration.json: n-gram and embeddings, roughly equal.
-UNCALIBRATED = Calibration(weights=(4, 2, 1, 2, 1, 1, 1, 6, 6, 1, 0, 1, 1, 1, 1), bias=-8.0)
+UNCALIBRATED = Calibration(weights=(4, 2, 1, 2, 1, 1, 1, 6, 6, 1, 0, 1, 1, 1, 1, 1), bias=-8.0)
 
 
 def load_calibration(path: Path = CALIBRATION) -> Calibration:
@@ -80,7 +81,9 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
     )
 
 
-def feature_rows(ngram, fuzzy, bm25_q, bm25_a, bm25_en, cosine, words: int, ranks, cosine_answer) -> np.ndarray:
+def feature_rows(
+    ngram, fuzzy, bm25_q, bm25_a, bm25_en, cosine, words: int, ranks, cosine_answer, coverage
+) -> np.ndarray:
     """Candidate rows in FEATURES order, from per-candidate arrays (gaps are to the best candidate; `ranks` holds
     each candidate's 0-based rank by n-gram, BM25 and embeddings among all entries)."""
     cosine_top = (cosine >= cosine.max()).astype(float) if len(cosine) else cosine
@@ -98,5 +101,6 @@ def feature_rows(ngram, fuzzy, bm25_q, bm25_a, bm25_en, cosine, words: int, rank
         np.full(len(ngram), min(words, 10) / 10),
         *(1.0 / (1.0 + np.asarray(r, dtype=float)) for r in ranks),
         cosine_answer,
+        coverage,
     ]
     return np.column_stack(columns) if len(ngram) else np.zeros((0, len(FEATURES)))

@@ -12,9 +12,11 @@ import unicodedata
 
 import bm25s
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from knowledge.entries import Entry
 from knowledge.morph import content_words
+from knowledge.ngram import is_latin_script
 
 K1, B = 1.2, 0.75
 _EN_WORD = re.compile(r"[a-z][a-z0-9']+")
@@ -47,7 +49,23 @@ class Field:
                     df[vocab[word]] += 1
             self._idf = {w: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for w, i in vocab.items()}
             self._unknown_idf = float(np.log(1 + (n + 0.5) / 0.5))
+            rows = [sorted({vocab[w] for w in doc}) for doc in docs]
+            indptr = np.cumsum([0, *(len(r) for r in rows)])
+            indices = [i for r in rows for i in r]
+            self._has = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, len(vocab)))
         self.size = len(docs)
+
+    def coverage(self, words: list[str]) -> np.ndarray:
+        """0..1 per entry: the idf-weighted share of the message's words that the entry's text uses at all."""
+        if self.empty or not words:
+            return np.zeros(self.size)
+        distinct = set(words)
+        total = sum(self._idf.get(w, self._unknown_idf) for w in distinct)
+        query = np.zeros(self._has.shape[1])
+        for w in distinct:
+            if w in self.model.vocab_dict:
+                query[self.model.vocab_dict[w]] = self._idf[w]
+        return np.asarray(self._has @ query) / total
 
     def scores(self, words: list[str]) -> np.ndarray:
         """0..1 per entry: BM25 over the most these words could score."""
@@ -68,10 +86,11 @@ class LexicalIndex:
         self.answers = Field([_words(e.answer) for e in entries])
         self.english = Field([english_words(f"{_en(e, 'question_en')} {_en(e, 'answer_en')}") for e in entries])
 
-    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(questions, answers, English) scores per entry for one message."""
+    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(questions, answers, English, word coverage by the questions) per entry for one message."""
         words = content_words(query)
-        return self.questions.scores(words), self.answers.scores(words), self.english.scores(english_words(query))
+        english = self.english.scores(english_words(query)) if is_latin_script(query) else np.zeros(self.english.size)
+        return self.questions.scores(words), self.answers.scores(words), english, self.questions.coverage(words)
 
 
 def _words(*texts: str) -> list[str]:

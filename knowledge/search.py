@@ -107,7 +107,7 @@ class KnowledgeIndex:
         if not self.entries or not query.strip():
             return []
         norm, lexical = self.ngram.scores(query)
-        bm25_q, bm25_a, bm25_en = self.lexical.scores(query)
+        bm25_q, bm25_a, bm25_en, coverage = self.lexical.scores(query)
         cosine, cosine_answer = self.cosines(query)
         valid = np.array([today is None or e.is_valid_on(today) for e in self.entries])
         ranks = [_ranks(np.where(valid, scores, -1.0)) for scores in (lexical, bm25_q, cosine)]
@@ -132,6 +132,7 @@ class KnowledgeIndex:
             len(content_words(query)),
             [r[order] for r in ranks],
             cosine_answer[order],
+            coverage[order],
         )
         probability = self.calibration.probability(rows)
         matches = [

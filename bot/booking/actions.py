@@ -8,6 +8,7 @@ from datetime import date
 from bot.booking import replies as r
 from bot.booking import service
 from bot.booking.errors import AlreadyDone, CancelDeadlinePassed, NotFound
+from bot.booking.mine import my_bookings
 from bot.booking.seats import own_booking
 from bot.booking.steps import State, Turn, confirm_card, dates, int_of, on_day, opt_int, reply, type_or_default
 from bot.booking.steps import active_types as list_types
@@ -86,8 +87,6 @@ def abort(turn: Turn, data: dict) -> Reply:
 
 def list_mine(turn: Turn, data: dict) -> Reply:
     """「予約の確認・変更」."""
-    from bot.booking.flow import my_bookings
-
     return my_bookings(turn.ctx, turn.session, turn.conversation)
 
 

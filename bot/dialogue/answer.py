@@ -7,6 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from bot.booking import flow as booking
+from bot.booking.mine import my_bookings
 from bot.dialogue.cards import entry_intent, entry_reply
 from bot.dialogue.crisis import crisis_messages
 from bot.dialogue.flows import guided
@@ -17,6 +18,7 @@ from bot.line import messages as m
 from bot.platform.context import BotContext
 from bot.platform.models import Conversation
 from intents import Triage, classify
+from intents.classifier import names_topic
 from intents.specific import asks_specific, is_open_wish
 from knowledge.models import UnansweredQuestion
 from knowledge.privacy import mask_personal_data
@@ -94,7 +96,7 @@ def _route(
         return Reply([m.text(t(key, lang, centre=ctx.profile.name), main_menu(lang))], intent=intent, confidence=conf)
     if intent == "booking":
         if MANAGE_PATTERN.search(text):
-            reply = booking.my_bookings(ctx, session, conversation)
+            reply = my_bookings(ctx, session, conversation)
         else:
             reply = booking.start(ctx, session, conversation, triage.slots.get("topic"))
         reply.intent, reply.confidence = intent, conf
@@ -108,7 +110,8 @@ def _route(
     if intent == "out_of_scope" and conf >= OUT_OF_SCOPE_CONFIDENCE:
         return Reply([m.text(t("out_of_scope", lang), main_menu(lang))], intent=intent, confidence=conf)
     guide = intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives
-    if guide and not specific:  # an open wish (「ボランティアしたい」) or a bare topic word (「解散」): the path
+    if guide and not specific and (is_open_wish(text) or names_topic(text, intent)):
+        # an open wish (「ボランティアしたい」) or a bare topic word (「解散」): the path
         return _guide(ctx, session, conversation, intent, conf, text)
     if best and best.score >= cut.suggest:
         log_unanswered(session, text, "low_confidence", triage, best)

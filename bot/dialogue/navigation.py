@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot.booking import flow as booking
+from bot.booking.mine import my_bookings
 from bot.dialogue.flows import guided
 from bot.dialogue.menu import EXTRA_PATHS, PATHS, back_to_menu, main_menu
 from bot.dialogue.reply import Reply
@@ -73,7 +74,7 @@ def open_path(
     if path == "booking":
         return booking.start(ctx, session, conversation, None)
     if path == "my_bookings":
-        return booking.my_bookings(ctx, session, conversation)
+        return my_bookings(ctx, session, conversation)
     return centre_info(ctx, session, lang)
 
 

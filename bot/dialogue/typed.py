@@ -65,13 +65,13 @@ def on_text(ctx: BotContext, session: Session, conversation: Conversation, text:
         return Reply([m.text(t("language.set", user.language), main_menu(user.language))])
     matches = ctx.knowledge.get(session).search(text, ctx.today(), k=1)
     triage = classify(text, matches[0].entry.topic if matches else None, matches[0].score if matches else 0.0)
+    _follow_language(conversation, text)  # before a crisis reply: Japanese words are answered in Japanese
     if triage.intent == "crisis":
         clear_flow(conversation)
         messages = crisis_messages(ctx, text, "urgent", user.language)
         return Reply(messages, intent="crisis", confidence=triage.confidence, handoff=True, kind="crisis")
     if code := other_language(text):
         return other_language_reply(code)
-    _follow_language(conversation, text)
     reply = _in_flow_or_answer(ctx, session, conversation, text, triage)
     if triage.crisis == "gentle":
         with_note(reply, crisis_messages(ctx, text, "gentle", user.language))

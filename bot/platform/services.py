@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy.engine import Engine
@@ -11,6 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.line.gateway import LineGateway
 from bot.line.outbox_policy import RetryPolicy
 from bot.line.sender import Sender
+
+if TYPE_CHECKING:
+    from bot.line.inbound import Inbound
+    from bot.line.outbox import Claim
 from bot.platform.context import BotContext
 
 
@@ -24,6 +30,8 @@ class Services:
     gateway: LineGateway
     sender: Sender
     outbox_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    # What the webhook does with each parsed event (the dialogue's pipeline, wired in by the app): the claims to send.
+    handle_event: Callable[[Services, Inbound], list[Claim]] | None = None
 
 
 def services() -> Services:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from bot.booking import flow
+from bot.booking import flow, mine
 from bot.line.messages import MAX_DATA, MAX_LABEL, MAX_MESSAGES, MAX_QUICK_REPLIES, utf16_len, visible_text
 from bot.platform.conversation import lock_conversation
 from bot.platform.db import unit_of_work
@@ -49,7 +49,7 @@ class Resident:
 
     def opens_my_bookings(self) -> list[dict]:
         """「予約の確認・変更・キャンセル」 from the rich menu."""
-        return self._turn(lambda s, c: flow.my_bookings(self.ctx, s, c))
+        return self._turn(lambda s, c: mine.my_bookings(self.ctx, s, c))
 
     def says(self, text: str) -> list[dict] | None:
         """Free text while in the flow; None when the flow does not take it."""

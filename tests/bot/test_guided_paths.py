@@ -201,3 +201,16 @@ def test_a_student_who_wants_to_volunteer_is_not_sent_to_the_school_placement_an
     walk(user, "ボランティアを始めたい")
     text = walk(user, "学生・生徒です")
     assert "学生でもボランティアはできますか" in text and "受け入れ先との調整" not in text
+
+
+def test_a_wish_that_already_names_who_where_what_and_when_goes_straight_to_the_result(user):
+    text = type_all(user, "自分で港北区の子どもの活動を土日にボランティアしたいです")
+    assert "港北区の区民活動支援センターはどこですか？" in text
+    assert "ご希望（自分が参加したい／港北区／子ども・子育て／土日・祝日）" in text  # what was understood, said
+    ends_with_a_way_forward(user)
+
+
+def test_a_specific_question_gets_its_answer_with_the_path_one_tap_away(user):
+    text = type_all(user, "NPOの理事は何人から？")
+    assert "理事3人以上" in text and "いまはどの段階" not in text
+    assert "団体・NPOをつくる" in quick_labels(user.last)  # the founding path, one tap away

@@ -74,11 +74,16 @@ def start(
     conversation.flow, conversation.state, conversation.slots = path.id, None, {}
     conversation.state_updated_at = ctx.clock()
     slots: dict = {}
-    while text and (step := _next_step(path, slots)) is not None:
-        option = typed_option(step, text, slots)
-        if option is None:
-            break
-        slots[step.id] = option.value
+    progress = bool(text)
+    while progress:  # every step the message already answers, in any order (「青葉区の学生です」: who and area)
+        progress = False
+        for step in path.steps:
+            if step.id in slots or not matches(step.only_if, slots):
+                continue
+            if step.ward and (ward := typed_ward(path, text)):
+                slots[step.id], slots["ward_name"], progress = WARD, ward, True
+            elif (option := typed_option(step, text, slots)) is not None:
+                slots[step.id], progress = option.value, True
     conversation.slots = slots
     lang = conversation.user.language
     named = "／".join(o.label(lang) for s in path.steps if (o := s.option(slots.get(s.id))))
