@@ -48,6 +48,7 @@ def from_env(env: dict[str, str] | None = None) -> dict:
         "SEND_ASYNC": env.get("SEND_ASYNC", "1") == "1",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         **{key: env[key] for key in SENDING_KEYS if env.get(key)},
+        **{key: env[key] for key in ("ADMIN_LOGIN_ATTEMPTS", "ADMIN_LOGIN_WINDOW_SECONDS") if env.get(key)},
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or PUBLIC_BASE_URL_DEFAULT).rstrip("/"),
         "RETENTION_DAYS": retention_days(env.get("RETENTION_DAYS")),
     }

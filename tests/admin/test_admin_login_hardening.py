@@ -139,3 +139,13 @@ def test_the_password_form_refuses_the_address_as_the_new_password(staff):
     assert response.status_code == 400 and "メールアドレスと同じ" in response.get_data(as_text=True)
     assert "ロック" not in flash_text(response)
     assert auth.FAILED_TEXT not in response.get_data(as_text=True)
+
+
+def test_the_limit_comes_from_the_environment(app, monkeypatch):
+    from bot.config import from_env
+
+    monkeypatch.setitem(
+        app.config, "ADMIN_LOGIN_ATTEMPTS", from_env({"ADMIN_LOGIN_ATTEMPTS": "2"})["ADMIN_LOGIN_ATTEMPTS"]
+    )
+    client = client_at(app, "192.0.2.1")
+    assert [sign_in(client, "nobody@example.jp").status_code for _ in range(3)] == [401, 401, 429]
