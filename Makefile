@@ -5,11 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install demo test lint format bench bench-load eval clean
+.PHONY: install test-deps demo test lint format bench bench-load eval clean
 
+# The demo needs only the Japanese font (the rich menu image); PostgreSQL and Chromium are for the tests.
 $(STAMP): pyproject.toml
 	bash .ci/install-system-deps
-	bash .ci/install-browser
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -17,11 +17,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+test-deps:
+	bash .ci/install-system-deps test
+	bash .ci/install-browser
+
 demo: install
 	$(BIN)/madoguchi demo --port $(PORT)
 
 # Every test twice: on the embedded SQLite, then on a throwaway PostgreSQL 15 cluster on loopback.
-test: install
+test: install test-deps
 	$(BIN)/ruff check .
 	MADOGUCHI_FORBID_SKIPS=1 $(BIN)/pytest
 	MADOGUCHI_FORBID_SKIPS=1 MADOGUCHI_TEST_DATABASE=postgresql $(BIN)/pytest
@@ -41,7 +45,7 @@ bench: install
 	$(BIN)/python -m tests.bench
 
 # gunicorn + PostgreSQL under rising open-loop load, beside a bare echo bot on the same stack (≈ 3–5 minutes).
-bench-load: install
+bench-load: install test-deps
 	$(BIN)/python -m tests.bench.load
 
 clean:

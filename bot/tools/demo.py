@@ -22,6 +22,15 @@ from knowledge.store import seed_from_content
 log = logging.getLogger(__name__)
 DEMO_SECRET = "demo-channel-secret"  # noqa: S105 (emulator-only credentials)
 DEMO_TOKEN = "demo-access-token"  # noqa: S105
+# Routine logs that would flood the demo's terminal: APScheduler's job runs (every 15 s) and the request log,
+# which the simulator's polling fills. Warnings and errors still show; production logging is untouched.
+ROUTINE_LOGGERS = ("apscheduler", "werkzeug")
+
+
+def quiet_routine_logs() -> None:
+    """Demo only: routine loggers at WARNING, so the printed URLs and logins stay visible."""
+    for name in ROUTINE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def prepare_database(url: str, revision: str = "heads") -> None:
@@ -80,6 +89,7 @@ def demo_env(host: str, port: int) -> dict[str, str]:
         LINE_DATA_API_BASE=f"{base}/emulator/line",
         EMULATOR_ENABLED="1",
         EMULATOR_WEBHOOK_URL=f"{base}/callback",
+        PUBLIC_BASE_URL=base,  # the greeting's privacy link points at this demo, whatever its port
     )
     env.setdefault("DATABASE_URL", config_mod.default_database_url())
     return env
@@ -90,6 +100,7 @@ def run_demo(host: str, port: int) -> None:
     from bot.app import create_app
 
     env = demo_env(host, port)
+    quiet_routine_logs()
     prepare_database(env["DATABASE_URL"])
     os.environ.update(env)
     app = create_app()

@@ -31,8 +31,10 @@ def watch_parent(stream=None) -> threading.Thread:
 def main() -> None:
     """Watch the parent, then run `madoguchi worker`."""
     from bot.cli import main as cli
+    from bot.tools.demo import quiet_routine_logs
 
     watch_parent()
+    quiet_routine_logs()
     cli(["worker"], prog_name="madoguchi")
 
 

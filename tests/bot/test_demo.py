@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -13,13 +14,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot import config as config_mod
+from bot.app import create_app
 from bot.booking.models import Slot
+from bot.dialogue import texts
+from bot.dialogue.texts import t
 from bot.handoff.models import Handoff
 from bot.platform.db import make_engine
 from bot.platform.leader import Leadership
-from bot.tools.demo import seed_demo_data
+from bot.tools.demo import demo_env, quiet_routine_logs, seed_demo_data
 from tests.bot.test_worker_leader import ACQUIRED
-from tests.conftest import free_port
+from tests.conftest import free_port, offline_config
 from tests.support.admin import post_form
 
 
@@ -85,3 +90,43 @@ def test_stopping_the_demo_stops_its_worker_and_frees_the_leader_lock(db_url, tm
         leadership.release()
     finally:
         engine.dispose()
+
+
+def test_a_demo_on_another_port_links_the_privacy_page_on_that_port(db_url):
+    env = demo_env("127.0.0.1", 8001)
+    assert env["PUBLIC_BASE_URL"] == "http://127.0.0.1:8001"
+    app = create_app(offline_config(db_url, PUBLIC_BASE_URL=config_mod.from_env(env)["PUBLIC_BASE_URL"]))
+    try:
+        assert "http://127.0.0.1:8001/privacy" in t("privacy.line")
+    finally:
+        app.extensions["madoguchi"].engine.dispose()
+        texts.configure(config_mod.PUBLIC_BASE_URL_DEFAULT)
+
+
+def test_the_demo_quiets_the_scheduler_and_request_logs_only_when_it_runs():
+    loggers = [logging.getLogger(name) for name in ("apscheduler", "werkzeug")]
+    before = [logger.level for logger in loggers]
+    try:
+        quiet_routine_logs()
+        assert all(logger.getEffectiveLevel() == logging.WARNING for logger in loggers)
+    finally:
+        for logger, level in zip(loggers, before, strict=True):
+            logger.setLevel(level)
+
+
+def _make_dry_run(*targets: str) -> str:
+    """The commands `make` would run for `targets` on a fresh checkout (-W: as if pyproject.toml were new)."""
+    root = Path(__file__).resolve().parents[2]
+    command = ["make", "-n", "-W", "pyproject.toml", *targets]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, check=True).stdout  # noqa: S603
+
+
+def test_make_demo_installs_only_the_font_and_make_test_installs_postgresql_and_chromium():
+    demo = _make_dry_run("demo", "PORT=8001")
+    assert "bash .ci/install-system-deps\n" in demo
+    assert "install-system-deps test" not in demo and "install-browser" not in demo
+    assert "madoguchi demo --port 8001" in demo
+    test = _make_dry_run("test")
+    assert "install-system-deps test" in test and "install-browser" in test
+    script = (Path(__file__).resolve().parents[2] / ".ci/install-system-deps").read_text()
+    assert script.index("postgresql-15") > script.index('"${1:-}" = test')
