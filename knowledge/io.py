@@ -17,11 +17,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.platform.spreadsheet import csv_writer, restore_cell
 from knowledge import untrusted_yaml
 from knowledge.editing import STATUSES, EditError, publish, row_data, save_draft, validate
 from knowledge.entries import TOPICS
 from knowledge.models import FaqEntry
+from knowledge.spreadsheet import csv_writer, restore_cell
 
 YAML_KEYS = (
     "id",

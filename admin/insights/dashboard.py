@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from admin import inputs, providers
 from admin.insights import charts, metrics
 from bot.platform.services import services
-from bot.platform.spreadsheet import csv_writer
+from knowledge.spreadsheet import csv_writer
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 HANDOFF_REASON_JA = {

@@ -24,7 +24,7 @@ from bot.booking.slots import add_slot, generate_slots, set_slot_status, slots_b
 from bot.booking.staff import STATUS_JA, BookingFilter, cancel_by_staff, csv_rows, find_bookings, local_midnight
 from bot.platform.db import unit_of_work
 from bot.platform.services import services
-from bot.platform.spreadsheet import csv_writer
+from knowledge.spreadsheet import csv_writer
 
 bp = Blueprint("booking_admin", __name__, url_prefix="/booking", template_folder="templates")
 PLACES = {"centre": "センターで対面", "online": "オンライン", "phone": "電話"}

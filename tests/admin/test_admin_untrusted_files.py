@@ -10,10 +10,10 @@ import io
 import pytest
 
 from bot.booking import service
-from bot.platform.spreadsheet import restore_cell, safe_cell
 from knowledge import editing
 from knowledge import io as kb_io
 from knowledge.models import FaqEntry, UnansweredQuestion
+from knowledge.spreadsheet import restore_cell, safe_cell
 from tests.booking.factories import NOW, SETTINGS, Clock, make_slot, make_user
 from tests.support.admin import csrf_token
 

@@ -211,6 +211,6 @@ def test_a_wish_that_already_names_who_where_what_and_when_goes_straight_to_the_
 
 
 def test_a_specific_question_gets_its_answer_with_the_path_one_tap_away(user):
-    text = type_all(user, "NPOの理事は何人から？")
+    text = type_all(user, "NPO法人の理事って何人以上いればいいですか")
     assert "理事3人以上" in text and "いまはどの段階" not in text
     assert "団体・NPOをつくる" in quick_labels(user.last)  # the founding path, one tap away
