@@ -278,14 +278,14 @@ def test_rich_menu_objects_and_images_are_checked(emulator):
     status, body, _ = emulator.line("POST", "/v2/bot/richmenu", bad)
     assert status == 400 and {d["property"] for d in body["details"]} == {"size", "chatBarText"}
     menu_id = emulator.line("POST", "/v2/bot/richmenu", MENU)[1]["richMenuId"]
-    upload = f"/v2/bot/line/richmenu/{menu_id}/content"
+    upload = f"/v2/bot/richmenu/{menu_id}/content"
     wrong_size = emulator.line("POST", upload, raw=png(800, 270), headers={"Content-Type": "image/png"})
     assert wrong_size[0] == 400 and wrong_size[1]["message"] == "The image does not match the rich menu"
     assert emulator.line("POST", upload, raw=b"GIF89a", headers={"Content-Type": "image/gif"})[0] == 400
     assert emulator.line("POST", upload, raw=png(2500, 843), headers={"Content-Type": "image/png"})[0] == 200
     again = emulator.line("POST", upload, raw=png(2500, 843), headers={"Content-Type": "image/png"})
     assert again[0] == 400 and "already" in again[1]["message"]
-    assert emulator.line("GET", "/v2/bot/line/richmenu/richmenu-nope")[0] == 404
+    assert emulator.line("GET", "/v2/bot/richmenu/richmenu-nope")[0] == 404
     assert len(emulator.store.violations) == 5
     assert emulator.store.violations[2]["body"] == "<6 bytes of image/gif>"
 

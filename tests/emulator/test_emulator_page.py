@@ -144,7 +144,7 @@ def test_renderer_shows_every_kind_of_message_as_text_nodes():
 def test_chat_script_drives_a_conversation_against_the_emulator(emulator):
     menu_id = emulator.line("POST", "/v2/bot/richmenu", MENU)[1]["richMenuId"]
     upload = emulator.line(
-        "POST", f"/v2/bot/line/richmenu/{menu_id}/content", raw=png(2500, 843), headers={"Content-Type": "image/png"}
+        "POST", f"/v2/bot/richmenu/{menu_id}/content", raw=png(2500, 843), headers={"Content-Type": "image/png"}
     )
     assert upload[0] == 200 and emulator.line("POST", f"/v2/bot/user/all/richmenu/{menu_id}")[0] == 200
     page = emulator.call("GET", "/emulator/")[1].decode("utf-8")

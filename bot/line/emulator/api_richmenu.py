@@ -33,28 +33,28 @@ def create_rich_menu():
     return {"richMenuId": rich_menu_id}
 
 
-@bp.post("/v2/bot/line/richmenu/validate")
+@bp.post("/v2/bot/richmenu/validate")
 def validate_rich_menu():
     """Validate a rich menu object without creating it."""
     validated("RichMenuRequest", messages_key=None, rich_menu=True)
     return {}
 
 
-@bp.get("/v2/bot/line/richmenu/list")
+@bp.get("/v2/bot/richmenu/list")
 def rich_menu_list():
     """All rich menus."""
     with store().lock:
         return {"richmenus": [m.menu for m in store().rich_menus.values()]}
 
 
-@bp.get("/v2/bot/line/richmenu/<rich_menu_id>")
+@bp.get("/v2/bot/richmenu/<rich_menu_id>")
 def rich_menu(rich_menu_id: str):
     """One rich menu."""
     with store().lock:
         return _menu(rich_menu_id).menu
 
 
-@bp.delete("/v2/bot/line/richmenu/<rich_menu_id>")
+@bp.delete("/v2/bot/richmenu/<rich_menu_id>")
 def delete_rich_menu(rich_menu_id: str):
     """Delete a rich menu and every link to it."""
     with store().lock:
@@ -69,7 +69,7 @@ def delete_rich_menu(rich_menu_id: str):
     return {}
 
 
-@bp.post("/v2/bot/line/richmenu/<rich_menu_id>/content")
+@bp.post("/v2/bot/richmenu/<rich_menu_id>/content")
 def upload_image(rich_menu_id: str):
     """Upload the menu's image once: PNG or JPEG, at most 1 MB, exactly the menu's size."""
     content_type = request.mimetype
@@ -96,7 +96,7 @@ def upload_image(rich_menu_id: str):
     return {}
 
 
-@bp.get("/v2/bot/line/richmenu/<rich_menu_id>/content")
+@bp.get("/v2/bot/richmenu/<rich_menu_id>/content")
 def download_image(rich_menu_id: str):
     """The menu's image."""
     with store().lock:
