@@ -70,7 +70,7 @@ DEFAULT_TYPES = (
     ),
     TypeDefault(
         code="partnering",
-        name="強化案件相談日「他組織との連携」",
+        name="強化案件相談日（他組織との連携）",
         label="他組織との連携の相談日",
         description="NPO・行政・地縁組織・企業など、他組織との連携についての相談日です。",
         duration=60,
@@ -82,7 +82,7 @@ DEFAULT_TYPES = (
     ),
     TypeDefault(
         code="dissolution",
-        name="強化案件相談日「NPO法人の解散」",
+        name="強化案件相談日（NPO法人の解散）",
         label="NPO法人の解散の相談日",
         description="解散までのロードマップ、団体内の合意形成、解散のための手続きについての相談日です。",
         duration=60,

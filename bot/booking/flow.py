@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.booking import replies as r
 from bot.booking import service
 from bot.booking.actions import POSTBACKS, choose_type
 from bot.booking.errors import BookingError, TooManyBookings
@@ -35,14 +36,24 @@ STATES = frozenset(State)
 def start(ctx: BotContext, session: Session, conversation: Conversation, topic: str | None = None) -> Reply:
     """「相談を予約」 or the `booking` intent: the next free dates of the type the topic suggests."""
     turn = Turn(ctx, session, conversation)
+    existing = service.upcoming_bookings(session, turn.user_id, turn.now)
+    limit = turn.settings.max_open_per_user
     try:
-        limit = turn.settings.max_open_per_user
-        if len(service.upcoming_bookings(session, turn.user_id, turn.now)) >= limit:
+        if len(existing) >= limit:
             raise TooManyBookings(f"同時にお持ちいただけるご予約は{limit}件までです。")
         result = dates(turn, TOPIC_TYPES.get(topic or "", "general"))
     except BookingError as exc:
         result = recover(turn, exc)
+    if existing:  # a resident with a booking may have come to see or change it: say what they have first
+        result.messages.insert(0, _existing_message(existing, more=len(existing) < limit))
     return _note_language(result, conversation.user.language)
+
+
+def _existing_message(existing: list, more: bool) -> dict:
+    """「いまのご予約：12月3日(木) 10:00〜11:00「…」」 and where to see, change or cancel it."""
+    lines = "\n".join(r.booking_line(b) for b in existing[:3])
+    text = bt("existing", bookings=("\n" if len(existing) > 1 else "") + lines)
+    return m.text(f"{text}\n{bt('existing_more')}" if more else text)
 
 
 def _note_language(result: Reply, lang: str) -> Reply:

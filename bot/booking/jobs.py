@@ -123,7 +123,7 @@ def queue_reminders(session: Session, ctx, now: datetime, settings: BookingSetti
             continue  # marked, but a blocked account cannot be pushed to
         head = bt("reminder_2h") if kind == "2h" else bt("reminder_day")
         body = f"{head}\n{r.details(ctx, booking)}\n\n{r.how_to_cancel(ctx, booking, settings)}"
-        message = m.text(body, [m.Choice(bt("label.mine"), data={"a": "bk.list"}), back_to_menu()])
+        message = m.text(body, [r.mine_chip(), back_to_menu()])
         items = enqueue(session, booking.user_id, booking.user.line_user_id, [message], None, META)
         outbox_ids += [i.id for i in items]
     return outbox_ids

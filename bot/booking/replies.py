@@ -10,12 +10,24 @@ from bot.booking.rules import TOKYO
 from bot.booking.service import cancel_deadline
 from bot.booking.settings import BookingSettings
 from bot.booking.slots import Availability
-from bot.booking.texts import bt, day_label, day_long, moment_label, span, when
+from bot.booking.texts import bt, day_label, day_long, inner_quotes, moment_label, span, when
 from bot.dialogue.menu import back_to_menu
 from bot.line import messages as m
 from bot.platform.context import BotContext
 
-MAX_DATE_CHIPS = 9  # leaves room for picker, more, other types and the menu within LINE's 13
+MAX_DATE_CHIPS = 8  # leaves room for picker, more, other types, my bookings and the menu within LINE's 13
+MAX_TIME_CHIPS = 10  # with 「別の日にする」, my bookings and the menu
+
+
+def mine_chip() -> m.Choice:
+    """「予約の確認・変更・キャンセル」: on every booking message, as in the rich menu."""
+    return m.Choice(bt("label.mine"), data={"a": "bk.list"})
+
+
+def booking_line(booking: Booking) -> str:
+    """「2026年12月3日(木) 10:00〜11:00「ボランタリー活動相談」」 for one booking."""
+    slot = booking.slot
+    return f"{when(slot.starts_at, slot.ends_at)}「{inner_quotes(slot.type.name)}」"
 
 
 def place_label(ctype: ConsultationType) -> str:
@@ -35,7 +47,7 @@ def where(ctx: BotContext, ctype: ConsultationType) -> str:
 def types_message(types: list[ConsultationType], extra: list[m.Choice] | None = None) -> dict:
     """The choice of consultation type."""
     chips = [m.Choice(t.label, data={"a": "bk.type", "t": t.code}) for t in types]
-    return m.text(bt("choose_type"), [*chips, *(extra or []), back_to_menu()])
+    return m.text(bt("choose_type"), [*chips, *(extra or []), mine_chip(), back_to_menu()])
 
 
 def dates_message(
@@ -56,6 +68,7 @@ def dates_message(
         after = days[limit - 1].isoformat()
         chips.append(m.Choice(bt("label.more"), data={"a": "bk.more", "t": ctype.code, "f": after, **extra}))
     chips.append(m.Choice(bt("label.types"), data={"a": "bk.types", **extra}))
+    chips.append(mine_chip())
     message = m.text(head, [*chips, back_to_menu()])
     if days:
         picker = {
@@ -76,19 +89,26 @@ def times_message(ctype: ConsultationType, day: date, free: list[Availability], 
     extra = {"r": str(reschedule)} if reschedule else {}
     chips = [
         m.Choice(span(a.slot.starts_at, a.slot.ends_at), data={"a": "bk.slot", "id": str(a.slot.id), **extra})
-        for a in free[:11]
+        for a in free[:MAX_TIME_CHIPS]
     ]
     chips.append(m.Choice(bt("label.other_day"), data={"a": "bk.type", "t": ctype.code, **extra}))
-    return m.text(bt("times", day=day_long(day)), [*chips, back_to_menu()])
+    return m.text(bt("times", day=day_long(day)), [*chips, mine_chip(), back_to_menu()])
 
 
 def summary_message(booking: Booking) -> dict:
-    """The optional question about the organisation and the topic."""
-    ctype = booking.slot.type
-    text = bt("summary", until=moment_label(booking.hold_expires_at), ask=ctype.ask_text)
+    """The hold: the chosen slot, until when it is held, and the next step (the optional summary, then confirm)."""
+    slot, ctype = booking.slot, booking.slot.type
+    text = bt(
+        "summary",
+        when=when(slot.starts_at, slot.ends_at),
+        name=ctype.name,
+        until=moment_label(booking.hold_expires_at),
+        ask=ctype.ask_text,
+    )
     chips = [
         m.Choice(bt("label.skip"), data={"a": "bk.skip", "h": str(booking.id)}),
         m.Choice(bt("label.abort"), data={"a": "bk.abort", "h": str(booking.id)}),
+        mine_chip(),
     ]
     return m.text(text, chips)
 
@@ -118,7 +138,7 @@ def confirm_card(ctx: BotContext, booking: Booking) -> dict:
         m.Choice(bt("label.redo"), data={"a": "bk.type", "t": code}),
         m.Choice(bt("label.abort"), data={"a": "bk.abort", "h": hold}),
     ]
-    return m.card(m.Card(title=bt("confirm_title"), body=body, buttons=buttons))
+    return m.card(m.Card(title=bt("confirm_title"), body=body, buttons=buttons), [mine_chip(), back_to_menu()])
 
 
 def how_to_cancel(ctx: BotContext, booking: Booking, settings: BookingSettings) -> str:
@@ -129,7 +149,7 @@ def how_to_cancel(ctx: BotContext, booking: Booking, settings: BookingSettings) 
 def confirmed_message(ctx: BotContext, booking: Booking, settings: BookingSettings, head: str) -> dict:
     """The confirmation: everything the resident needs on the day, and how to cancel."""
     body = f"{head}\n\n{details(ctx, booking)}\n\n{how_to_cancel(ctx, booking, settings)}"
-    return m.text(body, [m.Choice(bt("label.mine"), data={"a": "bk.list"}), back_to_menu()])
+    return m.text(body, [mine_chip(), back_to_menu()])
 
 
 def booking_bubble(ctx: BotContext, booking: Booking) -> dict:
@@ -162,5 +182,6 @@ def offer_message(booking: Booking, now: datetime) -> dict:
     chips = [
         m.Choice(bt("label.book"), data={"a": "bk.confirm", "h": str(booking.id)}),
         m.Choice(bt("label.abort"), data={"a": "bk.abort", "h": str(booking.id)}),
+        mine_chip(),
     ]
     return m.text(text, chips)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.booking import replies as r
 from bot.booking.models import Booking, ConsultationType, Slot
 from bot.booking.rules import TOKYO
 from bot.booking.service import cancel_booking
@@ -110,7 +111,7 @@ def cancel_by_staff(
         return []
     slot = booking.slot
     text = bt("staff_cancelled", when=when(slot.starts_at, slot.ends_at), name=slot.type.name, phone=phone)
-    chips = [m.Choice(bt("label.book_new"), data={"a": "bk.types"})]
+    chips = [m.Choice(bt("label.book_new"), data={"a": "bk.types"}), r.mine_chip()]
     items = enqueue(
         session, booking.user_id, booking.user.line_user_id, [m.text(text, chips)], None, {"intent": "booking"}
     )

@@ -164,7 +164,7 @@ def dates(
         p = turn.ctx.profile
         body = f"{head}\n" if head else ""
         body += bt("no_dates", name=ctype.name, phone=p.phone, hours=p.hours_text)
-        chips = [m.Choice(bt("label.types"), data={"a": "bk.types"})]
+        chips = [m.Choice(bt("label.types"), data={"a": "bk.types"}), r.mine_chip()]
         if wait:
             chips.insert(0, m.Choice(bt("label.wait"), data={"a": "bk.wait", "s": str(wait)}))
         turn.enter(State.TYPE, r=reschedule)
@@ -206,7 +206,7 @@ def confirm_card(turn: Turn, hold_id: int) -> Reply:
 
 def recover(turn: Turn, exc: BookingError) -> Reply:
     """A known failure: its text and the next thing the resident can do (never an error)."""
-    mine = m.Choice(bt("label.mine"), data={"a": "bk.list"})
+    mine = r.mine_chip()
     book_new = m.Choice(bt("label.book_new"), data={"a": "bk.types"})
     if isinstance(exc, AlreadyDone):
         booking = turn.session.get(Booking, exc.booking_id)

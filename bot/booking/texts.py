@@ -18,7 +18,8 @@ TEXTS: dict[str, str] = {
     "お電話（{phone}／{hours}）でもご相談いただけます。",
     "times": "{day}の空いている時間です。ご希望の時間を選んでください。",
     "no_times": "{day}は空きがありません。",
-    "summary": "{until}まで仮押さえしました。\n{ask}\n（省略する場合は「スキップ」を押してください）",
+    "summary": "{when}の「{name}」を、{until}まで仮押さえしました（まだ確定していません）。\n"
+    "次に：{ask}\n（省略する場合は「スキップ」）\nそのあと確認画面で「この内容で予約する」を押すと、ご予約が確定します。",
     "confirm_title": "ご予約内容の確認",
     "confirm_hint": "よろしければ「この内容で予約する」を押してください（{until}まで仮押さえ中）。",
     "confirmed": "ご予約が確定しました。当日お待ちしています。",
@@ -45,7 +46,9 @@ TEXTS: dict[str, str] = {
     "reminder_day": "【明日のご予約】",
     "reminder_2h": "【まもなくご予約の時間です】",
     "next_options": "ほかの日時をお選びいただけます。",
-    "limit": "ご予約の確認・キャンセルは「予約の確認・変更」からどうぞ。",
+    "limit": "ご予約の確認・キャンセルは「予約の確認・変更・キャンセル」からどうぞ。",
+    "existing": "いまのご予約：{bookings}\n確認・変更・キャンセルは「予約の確認・変更・キャンセル」からどうぞ。",
+    "existing_more": "別のご予約を追加する場合は、このまま日にちを選んでください。",
     "label.confirm": "この内容で予約する",
     "label.redo": "日時を選び直す",
     "label.abort": "やめる",
@@ -54,7 +57,7 @@ TEXTS: dict[str, str] = {
     "label.types": "相談の種類を変える",
     "label.other_day": "別の日にする",
     "label.more": "もっと先の日付",
-    "label.mine": "予約の確認・変更",
+    "label.mine": "予約の確認・変更・キャンセル",
     "label.cancel": "キャンセルする",
     "label.resched": "日時を変更する",
     "label.cancel_yes": "はい、キャンセルする",
@@ -73,8 +76,15 @@ TEXTS: dict[str, str] = {
 
 
 def bt(key: str, **values) -> str:
-    """The booking text for `key`, with values filled in."""
+    """The booking text for `key`, with values filled in (a type name quoted in 「」 keeps its own quotes as 『』)."""
+    if "name" in values:
+        values["name"] = inner_quotes(str(values["name"]))
     return TEXTS[key].format(**values) if values else TEXTS[key]
+
+
+def inner_quotes(name: str) -> str:
+    """「強化案件相談日「NPO法人の解散」」 reads as nested brackets: quotes inside a quoted name become 『』."""
+    return name.replace("「", "『").replace("」", "』")
 
 
 def day_label(day: date) -> str:

@@ -1,4 +1,4 @@
-"""The six-area rich menu: an image drawn with Pillow and a Japanese font, created and linked via the API."""
+"""The eight-area rich menu: an image drawn with Pillow and a Japanese font, created and linked via the API."""
 
 from __future__ import annotations
 
@@ -26,22 +26,40 @@ FONT_PATHS = (
 )
 
 
+COLUMNS, ROWS = 4, 2
+
+
 @dataclass(frozen=True)
 class Area:
-    """One tappable area: its label, sub-label, colour and postback data."""
+    """One tappable area: its label (what the chat shows when tapped), sub-label, colour and postback data;
+    `drawn` is the label as drawn on the image when it needs two lines."""
 
     label: str
     sub: str
     colour: str
     data: str
+    drawn: str = ""
+
+    @property
+    def lines(self) -> list[str]:
+        """The label's lines on the image."""
+        return (self.drawn or self.label).split("\n")
 
 
 AREAS = (
     Area("ボランティア", "はじめたい・さがしたい", "#2e7d32", "a=path&p=volunteer"),
-    Area("団体をつくる・運営", "NPO・任意団体", "#1565c0", "a=path&p=founding"),
+    Area("団体をつくる・運営", "NPO・任意団体", "#1565c0", "a=path&p=founding", "団体をつくる・\n運営"),
     Area("解散・継続", "NPO・町内会・サークル", "#6d4c41", "a=path&p=dissolution"),
     Area("協働・連携", "行政・企業・地域と", "#00838f", "a=path&p=partnering"),
     Area("相談を予約", "無料の相談", "#ef6c00", "a=path&p=booking"),
+    Area(
+        "予約の確認・変更・キャンセル",
+        "ご予約の一覧",
+        "#ad1457",
+        "a=path&p=my_bookings",
+        "予約の確認・\n変更・キャンセル",
+    ),
+    Area("センターの案内", "場所・開館時間", "#5e35b1", "a=path&p=centre_info"),
     Area("相談員と話す", "人につなぎます", "#c62828", "a=human"),
 )
 
@@ -62,10 +80,11 @@ def fitted(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> Image
 
 
 def bounds(index: int) -> dict[str, int]:
-    """Bounds of area `index` in a 3×2 grid."""
-    col, row = index % 3, index // 3
-    width, height = WIDTH // 3, HEIGHT // 2
-    return {"x": col * width, "y": row * height, "width": width if col < 2 else WIDTH - 2 * width, "height": height}
+    """Bounds of area `index` in a 4×2 grid (the last column takes the rounding)."""
+    col, row = index % COLUMNS, index // COLUMNS
+    width, height = WIDTH // COLUMNS, HEIGHT // ROWS
+    last = col == COLUMNS - 1
+    return {"x": col * width, "y": row * height, "width": WIDTH - col * width if last else width, "height": height}
 
 
 def draw_image() -> bytes:
@@ -77,9 +96,14 @@ def draw_image() -> bytes:
         box = (b["x"] + 12, b["y"] + 12, b["x"] + b["width"] - 12, b["y"] + b["height"] - 12)
         draw.rounded_rectangle(box, radius=48, fill=area.colour)
         cx, cy = b["x"] + b["width"] // 2, b["y"] + b["height"] // 2
-        room = b["width"] - 110
-        draw.text((cx, cy - 50), area.label, font=fitted(draw, area.label, 120, room), fill="white", anchor="mm")
-        draw.text((cx, cy + 90), area.sub, font=fitted(draw, area.sub, 64, room), fill="white", anchor="mm")
+        room = b["width"] - 90
+        lines = area.lines
+        size = min(fitted(draw, line, 104, room).size for line in lines)
+        top = cy - 60 - (len(lines) - 1) * size * 0.6
+        for n, line in enumerate(lines):
+            draw.text((cx, top + n * size * 1.2), line, font=font(size), fill="white", anchor="mm")
+        sub_y = top + (len(lines) - 1) * size * 1.2 + 130
+        draw.text((cx, sub_y), area.sub, font=fitted(draw, area.sub, 56, room), fill="white", anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -65,7 +65,7 @@ def seed_demo_data(svc, var: Path = Path("var")) -> list[tuple[str, str]]:
 
 
 def _sync_rich_menu(env: dict[str, str]) -> None:
-    """Install the six-area rich menu in the emulator once the server answers (as `madoguchi richmenu sync` would)."""
+    """Install the rich menu in the emulator once the server answers (as `madoguchi richmenu sync` would)."""
     from bot.line.richmenu import sync
 
     for _ in range(50):

@@ -90,7 +90,70 @@ def test_a_resident_books_and_cancels_through_the_emulator(live):
     r.taps("スキップ")
     r.taps("この内容で予約する")
     assert "ご予約が確定しました" in r.text() and "予約番号" in r.text()
-    r.taps("予約の確認・変更")
+    r.taps("予約の確認・変更・キャンセル")
     r.taps("キャンセルする")
     r.taps("はい、キャンセルする")
     assert "キャンセルしました" in r.text()
+
+
+MINE = "予約の確認・変更・キャンセル"
+
+
+def _rich_menu_area(base: str, user: str, label: str) -> dict:
+    """The action of the rich menu area the user sees with this label (after `madoguchi richmenu sync`)."""
+    with urllib.request.urlopen(f"{base}/emulator/api/richmenu/{user}", timeout=30) as response:  # noqa: S310
+        menu = json.loads(response.read())["richMenu"]
+    [action] = [a["action"] for a in menu["areas"] if a["action"]["label"] == label]
+    return action
+
+
+def test_every_booking_message_and_the_rich_menu_lead_to_my_bookings(live):
+    from bot.line.richmenu import sync
+    from tests.support.events import TOKEN
+
+    sync(f"{live}/emulator/line", f"{live}/emulator/line", TOKEN)
+    r = EmulatedResident(live)
+    r.says("相談を予約したい")
+    seen = [[a.get("label") for a in actions(r.last)]]
+    r.taps(index=0)  # a date
+    seen.append([a.get("label") for a in actions(r.last)])
+    chosen = next(a["label"] for a in actions(r.last) if "〜" in a.get("label", ""))
+    r.taps(chosen)
+    hold = r.text()
+    assert chosen in hold and "まで仮押さえしました" in hold and "まだ確定していません" in hold
+    assert "「この内容で予約する」を押すと、ご予約が確定します" in hold
+    seen.append([a.get("label") for a in actions(r.last)])
+    r.taps("スキップ")
+    seen.append([a.get("label") for a in actions(r.last)])
+    r.taps("この内容で予約する")
+    assert "ご予約が確定しました" in r.text() and f"メニューの「{MINE}」" in r.text()
+    seen.append([a.get("label") for a in actions(r.last)])
+    assert all(MINE in labels for labels in seen), seen
+
+    mine = _rich_menu_area(live, r.user, MINE)
+    r._post("postback", {"data": mine["data"], "params": {}})
+    assert "ご予約は1件です" in r.text() and "キャンセルする" in [a.get("label") for a in actions(r.last)]
+
+
+def test_booking_again_names_the_booking_the_resident_already_has(live):
+    r = EmulatedResident(live)
+    r.says("相談を予約したい")
+    day = actions(r.last)[0]["label"]  # 「12/8(火)」
+    r.taps(index=0)
+    r.taps(index=0)
+    r.taps("スキップ")
+    r.taps("この内容で予約する")
+    assert "ご予約が確定しました" in r.text()
+    again = r.says("相談を予約")
+    first = visible_text(again[0])
+    assert first.startswith("いまのご予約：") and f"「{MINE}」" in first
+    month, rest = day.split("/")
+    assert f"{month}月{rest.split('(')[0]}日" in first  # the booked date, before any new date is offered
+    assert "ご希望の日を選んでください" in visible_text(again[-1])
+
+
+def test_a_type_name_with_its_own_brackets_is_not_quoted_inside_brackets():
+    from bot.booking.texts import bt
+
+    text = bt("cancelled", when="12月3日", name="強化案件相談日「NPO法人の解散」")
+    assert "「強化案件相談日『NPO法人の解散』」" in text and "」」" not in text

@@ -62,14 +62,14 @@ def test_a_resident_books_and_cancels_by_tapping_buttons(seeded):
     assert "横浜市庁舎1階" in text and "持ち物" in text and "11/24(火) 17:00まで" in text and "045-671-4732" in text
     [booking] = bookings(seeded, "confirmed")
     assert booking.summary == "NPO法人みなと。会計の相談です"
-    r.taps("予約の確認・変更")
+    r.taps("予約の確認・変更・キャンセル")
     assert r.last[0]["contents"]["type"] == "carousel"
     r.taps("キャンセルする")
     assert "キャンセルしますか" in r.text()
     r.taps("はい、キャンセルする")
     assert "キャンセルしました" in r.text()
     assert [b.status for b in bookings(seeded)] == ["cancelled"]
-    r.taps("予約の確認・変更")
+    r.taps("予約の確認・変更・キャンセル")
     assert "確定しているご予約はありません" in r.text()
 
 
@@ -98,7 +98,7 @@ def test_a_time_that_filled_meanwhile_gets_a_clear_message_and_the_next_options(
     assert "キャンセル待ちに登録しました" in b.text()
     with seeded() as s:
         assert s.scalar(select(func.count()).select_from(WaitlistEntry)) == 1
-    b.taps("予約の確認・変更")
+    b.taps("予約の確認・変更・キャンセル")
     assert "キャンセル待ちをやめる" in b.labels()
     b.taps("キャンセル待ちをやめる")
     assert "やめました" in b.text()
@@ -155,7 +155,7 @@ def test_skipping_the_summary_by_typing(seeded):
 def test_changing_the_date_keeps_the_summary_and_cancels_the_old_booking_when_confirmed(seeded):
     r = resident(seeded)
     book_first_time(r)
-    r.taps("予約の確認・変更")
+    r.taps("予約の確認・変更・キャンセル")
     r.taps("日時を変更する")
     assert "変更後の日時" in r.text()
     r.taps("12/1(火)")
@@ -170,7 +170,7 @@ def test_after_the_deadline_the_resident_is_asked_to_call(seeded):
     clock = Clock()
     r = resident(seeded, clock=clock)
     book_first_time(r)  # 11/25 10:00, cancellable until 11/24 17:00
-    r.taps("予約の確認・変更")
+    r.taps("予約の確認・変更・キャンセル")
     clock.advance(hours=9)
     r.taps("キャンセルする")
     assert "期限を過ぎています" in r.text() and "045-671-4732" in r.text()
@@ -182,7 +182,7 @@ def test_the_per_user_limit_is_explained_at_the_start(seeded):
     book_first_time(r)
     book_first_time(r)
     r.starts()
-    assert "2件まで" in r.text() and "予約の確認・変更" in r.labels()
+    assert "2件まで" in r.text() and "予約の確認・変更・キャンセル" in r.labels()
 
 
 def test_stopping_lets_the_hold_go(factory):
@@ -211,7 +211,7 @@ def test_no_free_slots_says_so_with_the_phone_number(factory):
 def test_garbled_or_foreign_buttons_are_handled_kindly(seeded):
     a, b = resident(seeded, "a"), resident(seeded, "b")
     book_first_time(a)
-    a.taps("予約の確認・変更")
+    a.taps("予約の確認・変更・キャンセル")
     cancel = a.action("キャンセルする")
     b.tap(cancel)  # someone else's booking id
     assert "見つかりませんでした" in b.text()

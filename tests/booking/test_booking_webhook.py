@@ -38,7 +38,7 @@ def test_a_resident_books_and_cancels_through_the_webhook(with_slots, post_event
     user.taps("この内容で予約する")
     assert "ご予約が確定しました" in visible(user.last)
     assert statuses(with_slots) == ["confirmed"]
-    user.taps("予約の確認・変更")
+    user.taps("予約の確認・変更・キャンセル")
     user.taps("キャンセルする")
     user.taps("はい、キャンセルする")
     assert "キャンセルしました" in visible(user.last)
