@@ -31,7 +31,7 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=LazyGroup, lazy={"user": "admin.cli:user"})
+@click.group(cls=LazyGroup, lazy={"user": "admin.cli:user", "report": "bot.report.cli:report"})
 def main() -> None:
     """madoguchi: the LINE front desk of a civic-activity support centre."""
     from bot.privacy.logs import install_log_masking
