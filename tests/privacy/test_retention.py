@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -140,7 +139,7 @@ def test_the_worker_runs_the_job_with_the_configured_period(app, factory):
     with factory() as s:
         ids = history(s, resident(s), RECENT, "十日前の相談")
         s.commit()
-    svc.context = replace(svc.context, retention_days=7)
+    svc.context.retention_days = 7
     counts = anonymise_expired_records(svc, now=NOW)
     assert counts["messages"] >= 2
     with factory() as s:
