@@ -14,6 +14,7 @@ from bot.platform import jobs
 from bot.platform.leader import Leadership
 from bot.platform.services import Services
 from bot.privacy import jobs as privacy_jobs
+from bot.report import jobs as report_jobs
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def build_scheduler(svc: Services) -> BackgroundScheduler:
     scheduler.add_job(
         jobs.resend_pending_outbox, "interval", seconds=15, args=[svc], id="outbox", max_instances=1, coalesce=True
     )
-    for job, seconds in (*booking_jobs.JOBS, *handoff_jobs.JOBS, *privacy_jobs.JOBS):
+    for job, seconds in (*booking_jobs.JOBS, *handoff_jobs.JOBS, *privacy_jobs.JOBS, *report_jobs.JOBS):
         scheduler.add_job(job, "interval", seconds=seconds, args=[svc], id=job.__name__, max_instances=1, coalesce=True)
     return scheduler
 
