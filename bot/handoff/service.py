@@ -22,6 +22,7 @@ from bot.dialogue.menu import main_menu
 from bot.dialogue.reply import Reply
 from bot.handoff.models import OUTCOMES, REASONS, Handoff, InternalNote
 from bot.handoff.queue import PushUsage, push_usage
+from bot.handoff.sender import as_coordinator, coordinator_sender
 from bot.handoff.settings import handoff_settings
 from bot.handoff.summary import build_summary
 from bot.handoff.texts import ht
@@ -253,7 +254,8 @@ def send_coordinator_message(
     if handoff.status == "waiting":
         _take(handoff, conversation, admin_id, now, take_over=False)
     meta = {"intent": "coordinator", "faq_id": faq_id}
-    return queue_messages(session, conversation, messages or [m.text(text)], meta)
+    sender = coordinator_sender(handoff_settings(session))  # a person, not the bot, in the resident's chat
+    return queue_messages(session, conversation, as_coordinator(messages or [m.text(text)], sender), meta)
 
 
 def close(

@@ -25,6 +25,8 @@ class HandoffSettings:
     silence_hours: int = 72  # an open hand-off with no message for this long returns to the bot
     push_monthly_budget: int = 200
     push_warn_ratio: float = 0.8
+    sender_name: str = "センターの相談員"  # LINE's sender name on coordinators' messages (≤ 20 characters)
+    sender_icon_url: str = ""  # an https image URL shown as the coordinator's icon; empty: the account's icon
 
 
 def handoff_settings(session: Session) -> HandoffSettings:

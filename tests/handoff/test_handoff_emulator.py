@@ -18,6 +18,7 @@ from bot.handoff.models import Handoff  # noqa: E402
 from bot.handoff.queue import push_usage  # noqa: E402
 from bot.line.messages import visible_text  # noqa: E402
 from bot.platform.db import utcnow  # noqa: E402
+from bot.platform.models import Setting  # noqa: E402
 from tests.handoff.console_support import mount_console  # noqa: E402
 from tests.handoff.factories import TUESDAY_MORNING, Clock  # noqa: E402
 from tests.support.live_server import LiveServer, emulator_config  # noqa: E402
@@ -90,3 +91,43 @@ def test_hand_off_through_the_emulator_and_the_console(live):
     assert "ご相談ありがとうございました" in resident.inbox()[-1][1]
     answer = resident.says("ボランティアを始めたい")
     assert answer and "担当者" not in answer
+
+
+def test_coordinator_replies_carry_a_person_s_name_and_icon_and_the_bot_s_do_not(live):
+    base, app, console = live
+    with app.extensions["madoguchi"].session_factory.begin() as s:
+        s.add(Setting(key="handoff.sender_name", value="相談員 佐藤"))
+        s.add(Setting(key="handoff.sender_icon_url", value="https://example.org/coordinator.png"))
+    resident = Resident(base)
+    resident.says("相談員と話したい")
+    resident.says("NPO法人の解散で理事の意見が割れています")
+    with app.extensions["madoguchi"].session_factory() as s:
+        handoff_id = s.scalar(select(Handoff.id))
+    console.post(f"/c/{handoff_id}/reply", text="担当の佐藤です。")
+    console.post(f"/c/{handoff_id}/reply", text="理事会の日程を教えてください。")
+    sent = [e["message"] for e in resident._call("inbox")["messages"]]
+    bot, person = sent[:-2], sent[-2:]
+    assert all(m["sender"] == {"name": "相談員 佐藤", "iconUrl": "https://example.org/coordinator.png"} for m in person)
+    assert bot and not any("sender" in m for m in bot)
+    assert not _violations(base)
+
+
+def _violations(base: str) -> list:
+    with urllib.request.urlopen(f"{base}/emulator/api/violations", timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())["violations"]
+
+
+@pytest.mark.parametrize(
+    ("name", "icon", "expected"),
+    [
+        ("", "", {"name": "センターの相談員"}),
+        ("LINE相談員", "http://example.org/a.png", {"name": "センターの相談員"}),  # LINE refuses both
+        ("とても長い名前の相談員さんとても長い名前です", "https://x.example/i.png", None),
+    ],
+)
+def test_a_sender_line_would_refuse_falls_back_to_the_default(name, icon, expected):
+    from bot.handoff.sender import coordinator_sender
+    from bot.handoff.settings import HandoffSettings
+
+    sender = coordinator_sender(HandoffSettings(sender_name=name, sender_icon_url=icon))
+    assert sender == (expected or {"name": "センターの相談員", "iconUrl": "https://x.example/i.png"})
