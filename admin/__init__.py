@@ -35,6 +35,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "admin.kb": (STAFF, STAFF),
     "admin.unanswered": (STAFF, STAFF),
     "admin.insights": (STAFF, STAFF),
+    "admin.report": (STAFF, STAFF),  # the monthly consultation report (anonymous figures)
     "admin.users": (ADMIN, ADMIN),
     "admin.settings": (ADMIN, ADMIN),
     "admin.residents": (ADMIN, ADMIN),  # residents' personal data: export and erasure
@@ -146,10 +147,11 @@ def home():
 def _register_children() -> None:
     from admin.content import faq, kb, unanswered
     from admin.insights import dashboard as insights
+    from admin.insights import report
     from admin.operations import settings
     from admin.people import residents, users
 
-    for module in (auth, faq, kb, unanswered, insights, users, residents, settings):
+    for module in (auth, faq, kb, unanswered, insights, report, users, residents, settings):
         bp.register_blueprint(module.bp)
     for name in OPTIONAL_CHILDREN:
         if importlib.util.find_spec(name) is not None:
