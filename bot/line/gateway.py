@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from linebot.v3.messaging import (
@@ -28,8 +29,6 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
 )
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-
-from bot.platform.db import utcnow
 
 log = logging.getLogger(__name__)
 DEFAULT_429_PAUSE = 1.0  # seconds, when LINE gives no Retry-After
@@ -189,7 +188,8 @@ def _retry_after(headers) -> float | None:
     except ValueError:
         pass
     try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
+        # LINE's HTTP date is on the real clock, not the app's (which tests and offline tools may freeze)
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
 

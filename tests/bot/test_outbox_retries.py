@@ -8,7 +8,8 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from bot.line.gateway import LineGateway, SendError, _retry_after
 from bot.line.outbox import Claim, claim, deliver, enqueue, pending_ids, revive, send_claimed
 from bot.line.outbox_policy import RetryPolicy
 from bot.line.sender import Sender
-from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
+from bot.platform.db import make_engine, make_session_factory, set_clock, unit_of_work, utcnow
 from bot.platform.models import LineUser, OutboxItem
 from tests.conftest import free_port
 from tests.support.postgres import pg_cluster, pg_url  # noqa: F401 (fixtures for the PostgreSQL variant)
@@ -321,3 +322,10 @@ def test_the_gateway_classifies_failures_and_reads_retry_after():
     assert _retry_after({"Retry-After": "7"}) == 7.0 and _retry_after({}) is None
     assert _retry_after({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert not SendError(409, "conflict").retryable and SendError(502, "bad gateway").retryable
+
+
+def test_a_retry_after_date_is_read_against_the_real_clock_even_when_the_app_clock_is_frozen():
+    """LINE's HTTP date is on the real clock: the wait is the same whatever time the app's clock says."""
+    set_clock(lambda: datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    assert 55 <= _retry_after({"Retry-After": in_a_minute}) <= 60
