@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -200,7 +200,7 @@ def test_messages_committed_but_never_sent_are_sent_once_by_concurrent_sweepers(
     assert rows and all(r.status == "pending" and r.attempts == 1 for r in rows)
     resend_pending_outbox(live.svc)
     assert resident.inbox_texts() == []  # the lease still runs
-    wait_until(lambda: datetime.now(UTC) > max(r.claimed_until for r in rows), timeout=5)
+    wait_until(lambda: utcnow() > max(r.claimed_until for r in rows), timeout=5)
     sweepers = [threading.Thread(target=resend_pending_outbox, args=(live.svc,)) for _ in range(3)]
     for sweeper in sweepers:
         sweeper.start()
@@ -225,7 +225,7 @@ def test_a_send_interrupted_mid_call_is_finished_by_the_sweeper_after_the_lease(
         row.claimed_at, row.claimed_until = utcnow(), utcnow() + timedelta(seconds=1)
     resend_pending_outbox(live.svc)
     assert live.rows(resident)[0].status == "pending"  # the lease still runs
-    wait_until(lambda: datetime.now(UTC) > row.claimed_until, timeout=3)
+    wait_until(lambda: utcnow() > row.claimed_until, timeout=3)
     resend_pending_outbox(live.svc)
     settle(live, resident)
     assert live.rows(resident)[0].last_error == USED_BY_EARLIER
