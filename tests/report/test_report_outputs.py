@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy
@@ -78,3 +78,23 @@ def test_the_report_command_refuses_a_month_that_is_not_one(db_url, tmp_path, mo
     monkeypatch.setenv("DATABASE_URL", db_url)
     result = CliRunner().invoke(main, ["report", "--month", "2026-13", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "YYYY-MM" in result.output
+
+
+@needs_poppler
+def test_the_demos_data_makes_a_clean_pdf_that_hides_its_single_resident(factory, tmp_path):
+    from admin.demo import seed_demo_activity
+    from bot.handoff.demo import seed_demo
+
+    with factory() as session:
+        seed_demo(session, datetime(2026, 11, 20, 10, 0, tzinfo=TOKYO))
+        seed_demo_activity(session, date(2026, 11, 30))
+        session.commit()
+        rendered = render_report(session, date(2026, 11, 1), TOKYO)
+    pdf = tmp_path / "demo.pdf"
+    pdf.write_bytes(rendered.pdf)
+    pages = pages_as_images(pdf, tmp_path)
+    assert pages and all(ink(p) > 0.005 for p in pages)
+    intents = rendered.csvs["madoguchi-report-2026-11-intents.csv"]
+    assert "5人未満のため非表示" in intents  # one demo resident: every non-zero intent is hidden
+    everything = "".join(rendered.csvs.values())
+    assert "デモ利用者" not in everything and "デモ 花子" not in everything
