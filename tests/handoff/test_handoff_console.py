@@ -16,7 +16,7 @@ from bot.line.messages import visible_text
 from bot.platform.db import set_clock, unit_of_work, utcnow
 from bot.platform.models import Conversation, OutboxItem, Setting
 from tests.handoff.console_support import SUZUKI, mount_console
-from tests.handoff.factories import Clock, make_context, make_resident
+from tests.handoff.factories import TOKYO, Clock, make_context, make_resident
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_a_reply_uses_the_reply_token_while_valid_then_push_and_counts_pushes(co
     assert response.get_json() == {"ok": True, "error": None, "message": "送信しました。"}
     assert len(console.gateway.pushes) == 1 and console.gateway.pushes[0][2]  # with an X-Line-Retry-Key
     with factory() as s:
-        assert push_usage(s, utcnow().date()).used == 1
+        assert push_usage(s, utcnow().astimezone(TOKYO).date()).used == 1
         assert s.get(Handoff, handoff_id).assigned_to == 7
     assert "今月のプッシュ送信 1 / 200 通" in console.page("/")
 
@@ -169,7 +169,7 @@ def test_offering_a_booking_hands_the_resident_to_the_booking_flow(console, fact
 
     handoff_id = waiting(factory, 1)
     with unit_of_work(factory) as s:
-        seed_booking(s, utcnow().date())
+        seed_booking(s, utcnow().astimezone(TOKYO).date())
     console.post(f"/c/{handoff_id}/booking")
     with factory() as s:
         handoff = s.get(Handoff, handoff_id)

@@ -20,7 +20,7 @@ from bot.line.messages import visible_text  # noqa: E402
 from bot.platform.db import utcnow  # noqa: E402
 from bot.platform.models import Setting  # noqa: E402
 from tests.handoff.console_support import mount_console  # noqa: E402
-from tests.handoff.factories import TUESDAY_MORNING, Clock  # noqa: E402
+from tests.handoff.factories import TOKYO, TUESDAY_MORNING, Clock  # noqa: E402
 from tests.support.live_server import LiveServer, emulator_config  # noqa: E402
 
 
@@ -85,7 +85,7 @@ def test_hand_off_through_the_emulator_and_the_console(live):
     console.post(f"/c/{handoff_id}/reply", text="理事会の日程を教えてください。")
     assert resident.inbox()[-1] == ("push", "理事会の日程を教えてください。")
     with app.extensions["madoguchi"].session_factory() as s:
-        assert push_usage(s, utcnow().date()).used == 1
+        assert push_usage(s, utcnow().astimezone(TOKYO).date()).used == 1
     assert "今月のプッシュ送信 1 / 200 通" in console.page("/")
     console.post(f"/c/{handoff_id}/close", outcome="follow_up", notify="1")
     assert "ご相談ありがとうございました" in resident.inbox()[-1][1]

@@ -12,7 +12,7 @@ from bot.handoff.queue import history, push_usage, queue, queue_counts
 from bot.handoff.service import HandoffError
 from bot.platform.conversation import lock_conversation
 from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
-from tests.handoff.factories import inbound, make_context
+from tests.handoff.factories import TOKYO, inbound, make_context
 
 LINE_ID = "U" + "7" * 32
 
@@ -67,6 +67,6 @@ def test_concurrent_takes_events_and_requests_on_postgresql(pg_url):
             assert queue_counts(s, taker) == {"waiting": 0, "urgent": 0, "mine": 1, "others": 0}
             assert [h.id for h in queue(s, "mine", taker)] == [handoffs[0].id]
             assert [line.kind for line in history(s, handoffs[0].user_id)] == ["event", "event"]
-            assert push_usage(s, utcnow().date()).used == 0
+            assert push_usage(s, utcnow().astimezone(TOKYO).date()).used == 0
     finally:
         engine.dispose()

@@ -15,7 +15,15 @@ from bot.platform.conversation import lock_conversation
 from bot.platform.db import unit_of_work, utcnow
 from bot.platform.models import Conversation
 from tests.handoff.console_support import mount_console
-from tests.handoff.factories import HOLIDAY_EVENING, SATURDAY_EVENING, TUESDAY_MORNING, Clock, inbound, make_context
+from tests.handoff.factories import (
+    HOLIDAY_EVENING,
+    SATURDAY_EVENING,
+    TOKYO,
+    TUESDAY_MORNING,
+    Clock,
+    inbound,
+    make_context,
+)
 from tests.support.driver import WebhookUser, visible
 
 
@@ -58,7 +66,7 @@ def test_a_person_is_asked_for_the_bot_keeps_quiet_the_coordinator_answers_and_c
     console.post(f"/c/{handoff.id}/reply", text="では来月の理事会の前にお話ししましょう。")
     assert len(console.gateway.pushes) == 1
     with app.extensions["madoguchi"].session_factory() as s:
-        assert push_usage(s, utcnow().date()).used == 1  # pushes count by when they were really sent
+        assert push_usage(s, utcnow().astimezone(TOKYO).date()).used == 1  # pushes count by when they were really sent
     console.post(f"/c/{handoff.id}/close", outcome="follow_up", notify="1")
     answer = visible(user.says("ボランティアを始めたい"))
     assert answer and "担当者" not in answer  # the bot answers again
