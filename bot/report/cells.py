@@ -91,6 +91,13 @@ def rate(part: Cell, whole: Cell) -> Cell:
     return Cell(value, None if not part.value else MIN_RESIDENTS)
 
 
+def protect(total: Cell, parts: list[Cell]) -> Cell:
+    """The total, hidden when any part is (shown beside the other parts, it would give the hidden one away)."""
+    if any(p.suppressed for p in parts) and not total.suppressed and total.value:
+        return Cell(total.value, 0)
+    return total
+
+
 def fmt_number(value: float | int | None) -> str:
     """A figure as printed: integers plain, others with one decimal."""
     if value is None:

@@ -14,7 +14,7 @@ from bot.booking.models import Booking, ConsultationType, Slot
 from bot.handoff.models import OUTCOMES, Handoff
 from bot.handoff.queue import REASON_JA
 from bot.platform.models import Conversation, LineUser, Message
-from bot.report.cells import Cell, rate
+from bot.report.cells import Cell, protect, rate
 
 # table name → {(label, metric, unit): Cell}, in display order
 Figures = dict[str, dict[tuple[str, str, str], Cell]]
@@ -134,7 +134,7 @@ def outcomes(session: Session, period: metrics.Period) -> dict:
     people = (answered_people, None, None, handoff_people)
     cells = [Cell(n or 0, p) for (_label, n), p in zip(rows, people, strict=True)]
     out = {(label, "件数", "count"): cell for label, cell in zip(OUTCOME_LABELS, cells, strict=True)}
-    total = Cell(sum(c.value for c in cells))
+    total = protect(Cell(sum(c.value for c in cells)), cells)
     out[("合計", "件数", "count")] = total
     for label, cell in zip(OUTCOME_LABELS, cells, strict=True):
         out[(label, "割合", "percent")] = rate(cell, total)
@@ -164,7 +164,8 @@ def handoffs(session: Session, period: metrics.Period) -> dict:
     out[("相談員が対応するまで", "中央値", "minutes")] = Cell(stats.median_wait_minutes, len(taken))
     never = {u for u, _r, _o, assigned in rows if assigned is None}
     out[("相談員が対応しなかった", "件数", "count")] = Cell(stats.never_taken, len(never))
-    out[("合計", "件数", "count")] = Cell(stats.total, len({u for u, *_x in rows}))
+    reasons = [out[(label, "件数", "count")] for label in REASON_JA.values()]
+    out[("合計", "件数", "count")] = protect(Cell(stats.total, len({u for u, *_x in rows})), reasons)
     return out
 
 
@@ -193,11 +194,14 @@ def bookings(session: Session, period: metrics.Period) -> dict:
     total_people: dict[str, set[int]] = defaultdict(set)
     for name in [*names, *sorted(set(stats) - set(names))]:
         row = stats.get(name)
+        cells = {key: Cell(getattr(row, key) if row else 0, len(people[(name, key)])) for key, _m in BOOKING_METRICS}
+        # 予約 less 来所 is nearly 無断欠席 once the month is over: hide 予約 when either of those is hidden
+        cells["booked"] = protect(cells["booked"], [cells["attended"], cells["no_show"]])
         for key, metric in BOOKING_METRICS:
-            value = getattr(row, key) if row else 0
-            out[(name, metric, "count")] = Cell(value, len(people[(name, key)]))
-            totals[key] += value
+            out[(name, metric, "count")] = cells[key]
+            totals[key] += cells[key].value
             total_people[key] |= people[(name, key)]
     for key, metric in BOOKING_METRICS:
-        out[("合計", metric, "count")] = Cell(totals[key], len(total_people[key]))
+        parts = [cell for (_name, m, _u), cell in out.items() if m == metric]
+        out[("合計", metric, "count")] = protect(Cell(totals[key], len(total_people[key])), parts)
     return out

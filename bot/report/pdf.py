@@ -59,6 +59,7 @@ def _cover(pdf: FPDF, report: Report, centre: str) -> None:
         f"比較の基準: 前3か月（{months}）の平均",
         "個人が特定されないよう、氏名・LINE ID・メッセージの文面は含みません。",
         f"5人未満の利用者にあたる数値は「{SUPPRESSED}」と表示しています。",
+        "伏せた数値が合計から逆算できないよう、その合計（と合計に対する割合）も伏せています。",
         f"作成: {generated}",
     ):
         pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")

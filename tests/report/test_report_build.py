@@ -76,7 +76,7 @@ def test_hand_offs_bookings_and_wards(seeded):
     general = next(k for k in bookings if k[1] == "来所" and k[0] != "合計")
     assert bookings[general]["今月"] == "6"
     assert bookings[(general[0], "無断欠席")]["今月"] == ""
-    assert bookings[(general[0], "予約")]["今月"] == "8"
+    assert bookings[(general[0], "予約")]["今月"] == ""  # 8, less 6 来所, would give the 2 no-shows away
     wards = rows_of(table_csv(built.table("wards")))
     assert wards[("港北区", "人数")]["今月"] == "5"
 
@@ -87,12 +87,24 @@ def test_outcomes_and_unanswered_themes_name_no_resident_wording(seeded):
     assert outcomes[("FAQで回答", "件数")]["今月"] == "16"
     assert outcomes[("わかりません", "件数")]["今月"] == "6"
     assert outcomes[("もしかして（候補を提示）", "件数")]["今月"] == ""
-    assert outcomes[("FAQで回答", "割合")]["今月"] == "53.3"  # 16 of 16 + 2 + 6 + 6
+    assert outcomes[("FAQで回答", "割合")]["前3か月平均"] == "100"
     themes = rows_of(table_csv(built.table("themes")))
     assert [(k[0], r["今月"]) for k, r in themes.items()] == [
         ("設立・運営に関する質問", "6"),
         ("分類できなかった質問", ""),
     ]
+
+
+def test_a_total_is_hidden_when_one_of_its_parts_is(seeded):
+    built = report(seeded)
+    outcomes = rows_of(table_csv(built.table("outcomes")))
+    # 30 in all, less 16 + 6 + 6, would give the 2 「もしかして」 away; and 16 / 30 would give the 30 away
+    assert outcomes[("合計", "件数")]["今月"] == "" and SUPPRESSED_NOTE in outcomes[("合計", "件数")]["注記"]
+    assert outcomes[("FAQで回答", "割合")]["今月"] == "" and outcomes[("わかりません", "割合")]["今月"] == ""
+    handoffs = rows_of(table_csv(built.table("handoffs")))
+    assert handoffs[("合計", "件数")]["今月"] == ""  # 6, less 5 asked for, is the one crisis hand-off
+    bookings = rows_of(table_csv(built.table("bookings")))
+    assert bookings[("合計", "来所")]["今月"] == "6" and bookings[("合計", "予約")]["今月"] == ""
 
 
 def test_no_csv_holds_a_name_a_line_id_or_a_message(seeded):
