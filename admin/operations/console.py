@@ -19,6 +19,7 @@ from wtforms import ValidationError
 from bot.handoff import actions, service
 from bot.handoff.models import CONSOLE_OUTCOMES, OUTCOMES, Handoff
 from bot.handoff.queue import REASON_JA, TOKYO, VIEWS, history, push_usage, queue, queue_counts
+from bot.handoff.readable import intent_label, slot_items
 from bot.handoff.service import HandoffError
 from bot.platform.db import unit_of_work
 from bot.platform.models import Message
@@ -71,9 +72,18 @@ def _template_values() -> dict:
         "MODE_JA": MODE_JA,
         "VIEW_JA": VIEW_JA,
         "REASON_JA": REASON_JA,
+        "reason_label": reason_label,
+        "slot_items": slot_items,
+        "intent_label": intent_label,
         "OUTCOMES": OUTCOMES,
         "CONSOLE_OUTCOMES": CONSOLE_OUTCOMES,
     }
+
+
+def reason_label(handoff: Handoff) -> str:
+    """Why the bot handed over, without a second 「緊急」 beside the urgent badge (「危機の兆候」)."""
+    label = REASON_JA.get(handoff.reason, handoff.reason)
+    return label[3:-1] if handoff.urgent and label.startswith("緊急（") and label.endswith("）") else label
 
 
 def fmt(moment: datetime | None, pattern: str = "%m/%d %H:%M") -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.booking.models import Booking
 from bot.handoff.models import OUTCOMES, Handoff, InternalNote
+from bot.handoff.readable import bot_text, remember_offered, rich_menu_labels, tapped_label
 from bot.handoff.settings import handoff_settings
 from bot.platform.models import Message, OutboxItem
 
@@ -133,7 +134,8 @@ def history(session: Session, user_id: int, limit: int = 300) -> list[Line]:
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     ).all()
-    lines = [_message_line(msg, status, via) for msg, status, via in reversed(rows)]
+    offered = rich_menu_labels()  # postback data → what the resident saw on the button they tapped
+    lines = [_message_line(msg, status, via, offered) for msg, status, via in reversed(rows)]
     handoffs = session.scalars(select(Handoff).where(Handoff.user_id == user_id)).all()
     for h in handoffs:
         lines.append(Line(h.created_at, "event", f"相談員へ（{REASON_JA.get(h.reason, h.reason)}）"))
@@ -149,13 +151,18 @@ def history(session: Session, user_id: int, limit: int = 300) -> list[Line]:
     return sorted(lines, key=lambda line: line.at)
 
 
-def _message_line(msg: Message, status: str | None, via: str | None) -> Line:
+def _message_line(msg: Message, status: str | None, via: str | None, offered: dict[str, str]) -> Line:
+    """One message as the resident saw it: a tap as its button's label, a sent message in short."""
+    fallback = msg.text or f"（{msg.kind}）"
     if msg.direction == "in":
-        kind = "in"
+        kind, text = "in", tapped_label(msg.text or "", offered) if msg.kind == "postback" else fallback
     else:
         kind = "coordinator" if msg.intent == "coordinator" else "bot"
+        text = bot_text(msg.payload, fallback)
+        if msg.payload:
+            remember_offered(msg.payload, offered)
     delivery = via if status == "sent" else status
-    return Line(msg.created_at, kind, msg.text or f"（{msg.kind}）", msg.faq_id, msg.intent, delivery)
+    return Line(msg.created_at, kind, text, msg.faq_id, msg.intent, delivery)
 
 
 def _booking_line(booking: Booking) -> Line:
