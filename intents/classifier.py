@@ -26,6 +26,12 @@ MIN_EVIDENCE = 1.0
 # The learned model alone calls a message a crisis or a greeting from these probabilities (chosen on the dev set).
 MODEL_CRISIS = 0.4
 MODEL_GREETING = 0.5
+# A knowledge match this probable makes a message topical (「運営を助けてほしい」 is not a cry for help).
+KB_TOPICAL = 0.8
+# …and only for a message long enough to read (Japanese characters; twice as many Latin letters).
+MODEL_MIN_LENGTH = 8
+# Without any topic word or knowledge match, the model must be this sure to name a topic.
+MODEL_ALONE = 0.6
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # を/が/は/も/に after kanji, before more text: dropped so 「活動をしたい」 matches the term 「活動したい」.
@@ -216,7 +222,7 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
     slots = extract_slots(text, norm)
     scores = topic_scores(norm, lex)
     hint = KB_TOPIC_INTENT.get(kb_topic, kb_topic) if kb_topic else None
-    topical = max(scores.values()) >= 2 or kb_score >= 0.5
+    topical = max(scores.values()) >= 2 or kb_score >= KB_TOPICAL
     crisis = crisis_level(norm, lex, topical)
 
     def result(intent: str, confidence: float, alternatives: tuple[str, ...] = ()) -> Triage:
@@ -241,12 +247,16 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
         probabilities[hint] += HINT_WEIGHT * kb_score
     ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
     best, top = ranked[0]
-    if best == "crisis" and top >= MODEL_CRISIS:  # wordings no rule lists (「明日になったらもういない」)
+    japanese = language == "ja" and len(norm) >= MODEL_MIN_LENGTH
+    says_enough = japanese or text.isascii() and len(norm) >= 2 * MODEL_MIN_LENGTH  # not Vietnamese, Spanish…
+    if best == "crisis" and top >= MODEL_CRISIS and says_enough:  # wordings no rule lists (「もういないと思う」)
         return Triage("crisis", round(top, 3), slots, (), language, "urgent")
     if best == "greeting" and top >= MODEL_GREETING:
         return result("greeting", top)
     if rules_oos >= MIN_EVIDENCE * OUT_OF_SCOPE_WEIGHT and best != hint:  # clear signs: 住民票, 天気…
         return result("out_of_scope", 0.6)
+    if max(scores.values()) + (kb_score if hint else 0.0) < MIN_EVIDENCE and top < MODEL_ALONE:
+        return result("out_of_scope", 0.2)  # no topic word, no knowledge match, and the model unsure: nothing to go on
     topical = [(k, v) for k, v in ranked if k in (*TOPIC_INTENTS, "out_of_scope")]
     (best, top), (second, runner_up) = topical[0], topical[1]
     total = sum(v for _, v in topical) or 1.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import secrets
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
@@ -26,7 +27,12 @@ from bot.platform.db import unit_of_work
 from bot.platform.services import services
 from knowledge.spreadsheet import csv_writer
 
-bp = Blueprint("booking_admin", __name__, url_prefix="/booking", template_folder="templates")
+bp = Blueprint(
+    "booking_admin",
+    __name__,
+    url_prefix="/booking",
+    template_folder=str(Path(__file__).resolve().parents[1] / "templates"),
+)
 PLACES = {"centre": "センターで対面", "online": "オンライン", "phone": "電話"}
 MAX_CAPACITY = 1000  # seats in one slot
 TYPE_INTS = ("duration_minutes", "capacity", "buffer_minutes", "cutoff_business_days", "cancel_business_days")

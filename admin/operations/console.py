@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from datetime import datetime
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
@@ -25,12 +26,13 @@ from bot.platform.db import unit_of_work
 from bot.platform.models import Message
 from bot.platform.services import services
 
+ADMIN_DIR = Path(__file__).resolve().parents[1]  # the admin's templates and static files
 bp = Blueprint(
     "console",
     __name__,
     url_prefix="/console",
-    template_folder="templates",
-    static_folder="static",
+    template_folder=str(ADMIN_DIR / "templates"),
+    static_folder=str(ADMIN_DIR / "static"),
     static_url_path="/static",
 )
 STATUS_JA = {"waiting": "対応待ち", "assigned": "対応中", "closed": "終了"}

@@ -23,10 +23,13 @@ from intents.specific import asks_specific, is_open_wish
 from knowledge.models import UnansweredQuestion
 from knowledge.privacy import mask_personal_data
 from knowledge.search import Match
+from knowledge.text import normalize
 
 GUIDE_CONFIDENCE = 0.6
 # 「お答えできません」 only on clear signs (住民票, 天気…); a message with no signs at all gets 「わかりません」.
 OUT_OF_SCOPE_CONFIDENCE = 0.4
+# A message this short (normalised) that only names a topic (「解散」「NPO」「ボランティア」) opens its path.
+BARE_TOPIC_LENGTH = 6
 # Checking, changing or cancelling an existing booking; 「予約したい」 is a new booking, 「予約した日」 is not.
 MANAGE_PATTERN = re.compile(
     r"キャンセル|きゃんせる|取り?消|確認|変更|変えたい|予約し(?:た(?!い)|てる|ている)|予約済|cancel|change", re.I
@@ -105,6 +108,9 @@ def _route(
     fits = intent != "out_of_scope" or best is not None and best.entry.topic == "referral"
     cut = ctx.knowledge.get(session).calibration
     specific = asks_specific(text)
+    bare = not specific and names_topic(text, intent) and len(normalize(text)) <= BARE_TOPIC_LENGTH
+    if bare and intent in guided.GUIDED and not triage.alternatives:  # 「解散」「NPO」: narrow it down, don't guess
+        return _guide(ctx, session, conversation, intent, conf, text)
     if best and best.score >= cut.answer and fits and (specific or not is_open_wish(text)):
         return _answer(ctx, best, matches, cut.suggest, lang, intent)
     if intent == "out_of_scope" and conf >= OUT_OF_SCOPE_CONFIDENCE:
@@ -113,13 +119,15 @@ def _route(
     if guide and not specific and (is_open_wish(text) or names_topic(text, intent)):
         # an open wish (「ボランティアしたい」) or a bare topic word (「解散」): the path
         return _guide(ctx, session, conversation, intent, conf, text)
-    if best and best.score >= cut.suggest:
+    nothing_to_go_on = intent == "out_of_scope" and conf < OUT_OF_SCOPE_CONFIDENCE  # 「もにゃもにゃ」
+    if best and best.score >= cut.suggest and not nothing_to_go_on:
         log_unanswered(session, text, "low_confidence", triage, best)
         return suggestions(matches, lang, intent, best.score)
     log_unanswered(session, text, "abstained", triage, best)
-    if intent in guided.GUIDED and conf >= 0.3:
+    if triage.alternatives and conf >= 0.3:
         chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]
-        return Reply([m.text(t("answer.unsure_path", lang), chips)], intent=intent, confidence=conf, kind="abstain")
+        text_ = t("answer.unsure_path", lang)
+        return Reply([m.text(text_, chips)], intent=intent, confidence=conf, understood=False, kind="abstain")
     return dont_know(lang, intent, conf)
 
 

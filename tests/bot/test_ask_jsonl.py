@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from intents.labels import INTENTS
 
-FIELDS = {"text", "intent", "confidence", "faq_id", "handoff", "reply_text", "messages"}
+FIELDS = {"text", "intent", "confidence", "faq_id", "kind", "handoff", "reply_text", "messages"}
 
 
 def test_ask_jsonl_writes_one_answer_per_question_in_order():

