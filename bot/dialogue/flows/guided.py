@@ -49,6 +49,8 @@ __all__ = [
 ]
 GUIDED = ("volunteer", "founding", "dissolution", "partnering")
 WARD = "ward"  # the `area` value when a ward was typed; its name is kept in the `ward_name` slot
+AWAY = "_away"  # slot: turns spent away from the path's question since it was last asked or answered
+MAX_AWAY_TURNS = 2  # 「…の続き」 is offered this many turns away; after that the resident has moved on
 
 
 def _next_step(path: Path_, slots: dict) -> Step | None:
@@ -115,7 +117,7 @@ def on_step(ctx: BotContext, session: Session, conversation: Conversation, data:
 
 def _choose(ctx, session, conversation, path: Path_, step: Step, value: str, extra: dict | None = None) -> Reply:
     later = {s.id for s in path.steps[path.index(step.id) :]} | ({"ward_name"} if step.ward else set())
-    slots = {k: v for k, v in (conversation.slots or {}).items() if k not in later}
+    slots = {k: v for k, v in (conversation.slots or {}).items() if k not in later and k != AWAY}
     slots.update(extra or {})
     slots[step.id] = value
     conversation.slots = slots
@@ -164,6 +166,7 @@ def resume(ctx: BotContext, session: Session, conversation: Conversation) -> Rep
     if step is None:
         return None
     conversation.state_updated_at = ctx.clock()
+    conversation.slots = {k: v for k, v in (conversation.slots or {}).items() if k != AWAY}
     return _ask(path, step, conversation)
 
 
@@ -174,10 +177,17 @@ def asks_a_step(reply: Reply) -> bool:
 
 
 def resume_choice(conversation: Conversation) -> m.Choice | None:
-    """The 「続きから」 chip for an unfinished path, if any."""
+    """The 「続きから」 chip for an unfinished path, if any: one more turn away from the path. After
+    MAX_AWAY_TURNS turns away (two unrelated questions) the resident has moved on: the path is left, no chip."""
     path, step = _current(conversation)
     if step is None:
         return None
+    slots = dict(conversation.slots or {})
+    away = int(slots.get(AWAY, 0)) + 1
+    if away > MAX_AWAY_TURNS:
+        conversation.flow, conversation.state, conversation.slots = None, None, {}
+        return None
+    conversation.slots = {**slots, AWAY: away}
     lang = conversation.user.language
     return m.Choice(t("label.resume", lang, title=label(path.title, lang)), data={"a": "resume"})
 
