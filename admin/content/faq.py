@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from admin.content import faq_tools as tools
 from admin.people.auth import audit, current_admin
+from bot.booking.models import ConsultationType
 from bot.platform.db import unit_of_work
 from bot.platform.services import services
 from knowledge import editing
@@ -64,6 +65,8 @@ def _editor(db, data: dict, row: FaqEntry | None, status: int = 200, **extra):
     draft = editing.pending_draft(db, row.id) if row is not None else None
     context = {"data": data, "row": row, "draft": draft, "previews": shown, "preview_error": error, **extra}
     context["all_ids"] = list(db.scalars(select(FaqEntry.id).where(FaqEntry.question != "").order_by(FaqEntry.id)))
+    types = db.execute(select(ConsultationType.code, ConsultationType.name)).all()
+    context["booking_names"] = dict(types)  # the booking menu shows the types' names, not their codes
     context.setdefault("resolve", request.values.getlist("resolve"))
     return render_template("admin/faq/edit.html", **context), status
 

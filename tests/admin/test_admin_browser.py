@@ -174,3 +174,13 @@ def test_a_script_in_an_answer_never_runs(page, live):
     page.goto(f"{live.url}/admin/faq/?q=営業時間")
     page.goto(f"{live.url}/admin/faq/e/centre_info.hours/history")
     assert page.dialogs == []
+
+
+def test_the_faq_editor_offers_booking_types_by_their_names(page, live):
+    sign_in(page, live)
+    page.goto(f"{live.url}/admin/faq/e/founding.npo_min_members")
+    options = page.locator("#booking option").all_inner_texts()
+    assert "士業相談会（会計・労務）" in options and "ボランタリー活動相談" in options
+    assert not {"general", "shigyo", "partnering", "dissolution"} & set(options)
+    page.select_option("#booking", label="士業相談会（会計・労務）")
+    assert page.locator("#booking").input_value() == "shigyo"  # the form still sends the code
