@@ -91,7 +91,7 @@ def _admin_ready() -> str | None:
     """Why the real admin cannot be used yet, or None."""
     try:
         import admin  # noqa: F401
-        from admin import accounts  # noqa: F401
+        from admin.people import accounts  # noqa: F401
     except ImportError as exc:
         return f"the admin package is not importable yet: {exc}"
     if not hasattr(admin, "guard"):
