@@ -25,6 +25,7 @@ from knowledge.semantic import Embedder, shared_embedder
 __all__ = ["Glossary", "KnowledgeIndex", "Match", "remembered_searches"]
 PER_RETRIEVER = 8
 NGRAM_FUZZY_WEIGHT = 0.25
+OWN_WORDING = 0.95  # rapidfuzz ratio to a question or paraphrase from which a message is that wording
 # Inside `remembered_searches()`: (index, query, today) -> every ranked match (before the cut to k).
 _remembered: ContextVar[dict | None] = ContextVar("knowledge_remembered_searches", default=None)
 
@@ -135,6 +136,9 @@ class KnowledgeIndex:
             coverage[order],
         )
         probability = self.calibration.probability(rows)
+        # A message that is (nearly) one of an entry's own wordings is that entry: staff adding a resident's words as
+        # a paraphrase must make the bot answer them, which dev messages (never copies) cannot teach the fusion.
+        probability = np.where(fuzzy >= OWN_WORDING, np.maximum(probability, OWN_WORDING), probability)
         matches = [
             Match(
                 self.entries[i],

@@ -82,7 +82,7 @@ def test_a_resident_digresses_comes_back_and_finishes_a_path_through_the_emulato
     assert "横浜市市民協働推進センター" in resident.follows()
     assert "どなたの活動" in resident.taps("ボランティアを始めたい")
     assert "どの地域" in resident.taps("自分が参加したい")
-    assert "役に立ちましたか" in resident.says("センターは何時まで開いていますか？")
+    assert "役に立ちましたか" in resident.says("センターの住所を教えてください")
     assert "どの地域" in resident.taps("「ボランティア」の続き")
     assert "関心のある分野" in resident.says("港北区です")
     assert "いつごろ" in resident.taps("子ども・子育て")
