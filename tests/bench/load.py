@@ -32,6 +32,7 @@ import itertools
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -335,7 +336,7 @@ def server_env(database_url: str, api_base: str) -> dict[str, str]:
         LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
         LINE_API_BASE=api_base,
         LINE_DATA_API_BASE=api_base,
-        SECRET_KEY="bench-" + "k" * 58,
+        SECRET_KEY=secrets.token_hex(32),
         SEND_ASYNC="1",
         EMULATOR_ENABLED="0",
         PYTHONPATH=str(ROOT),

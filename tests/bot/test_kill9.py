@@ -8,6 +8,7 @@ after the commit and during the send; the random-moment test kills anywhere, the
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def world(db_url, tmp_path):
             "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
             "LINE_API_BASE": f"{line.url}/emulator/line",
             "LINE_DATA_API_BASE": f"{line.url}/emulator/line",
-            "SECRET_KEY": "k" * 32,
+            "SECRET_KEY": secrets.token_hex(32),
             "EMULATOR_ENABLED": "0",
             "SEND_ASYNC": "1",
             "ADMIN_COOKIE_SECURE": "0",
