@@ -24,7 +24,7 @@ HINT_FLOOR = 0.4
 # Below this much keyword and retrieval evidence, a message is about nothing the centre does.
 MIN_EVIDENCE = 1.0
 # The learned model alone calls a message a crisis or a greeting from these probabilities (chosen on the dev set).
-MODEL_CRISIS = 0.4
+MODEL_CRISIS = 0.5
 MODEL_GREETING = 0.5
 # A knowledge match this probable makes a message topical (「運営を助けてほしい」 is not a cry for help).
 KB_TOPICAL = 0.8

@@ -27,7 +27,9 @@ def load_resources(path: Path = RESOURCES) -> tuple[dict, ...]:
 def fitting_resources(text: str) -> list[dict]:
     """Resources whose signals appear in the message, plus those always shown."""
     norm = normalize(text)
-    return [r for r in load_resources() if r.get("always") or any(w in norm for w in r["when"])]
+    fitting = [r for r in load_resources() if r.get("always") or any(w in norm for w in r["when"])]
+    danger_now = [r for r in fitting if r.get("first") and any(w in norm for w in r["when"])]
+    return danger_now + [r for r in fitting if r not in danger_now]  # a threat now: 110 before anything else
 
 
 def crisis_messages(ctx: BotContext, text: str, level: str, lang: str = "ja") -> list[dict]:
