@@ -11,8 +11,8 @@ from admin import inputs
 from admin.people.auth import audit
 from bot.platform.db import unit_of_work
 from bot.platform.services import services
-from bot.report.build import previous_months
-from bot.report.store import render_report, store_report, stored_months, stored_report
+
+# bot.report reads the admin's metrics, so its modules are imported when a view runs, not when the admin loads.
 
 bp = Blueprint("report", __name__, url_prefix="/report")
 MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
@@ -29,22 +29,26 @@ def parse_month(text: str | None) -> date:
 @bp.get("/")
 def index():
     """The stored reports, newest first, and the form to generate a month (default: last month)."""
+    from bot.report import build, store
+
     ctx = services().context
     with services().session_factory() as db:
-        months = stored_months(db)
-        files = {m: sorted(stored_report(db, m).csvs) for m, _at, _by in months}
-    default = previous_months(ctx.today())[0]
+        months = store.stored_months(db)
+        files = {m: sorted(store.stored_report(db, m).csvs) for m, _at, _by in months}
+    default = build.previous_months(ctx.today())[0]
     return render_template("admin/report.html", months=months, files=files, default=default)
 
 
 @bp.post("/")
 def generate():
     """Generate (or regenerate) the chosen month's report and keep it."""
+    from bot.report import store
+
     month = parse_month(request.form.get("month"))
     ctx = services().context
     with unit_of_work(services().session_factory) as db:
-        rendered = render_report(db, month, ctx.tz, ctx.profile.name)
-        store_report(db, rendered, f"staff:{g.admin_user.id}")
+        rendered = store.render_report(db, month, ctx.tz, ctx.profile.name)
+        store.store_report(db, rendered, f"staff:{g.admin_user.id}")
         audit(db, "report.generate", rendered.report.key)
     flash(f"{rendered.report.label}のレポートを作成しました。", "ok")
     return redirect(url_for("admin.report.index"))
@@ -53,9 +57,11 @@ def generate():
 @bp.get("/<month>.pdf")
 def pdf(month: str):
     """The stored PDF of the month."""
+    from bot.report import store
+
     first = parse_month(month)
     with services().session_factory() as db:
-        row = stored_report(db, first)
+        row = store.stored_report(db, first)
         if row is None:
             abort(404)
         body = row.pdf
@@ -65,9 +71,11 @@ def pdf(month: str):
 @bp.get("/<month>/<name>")
 def csv_file(month: str, name: str):
     """One stored CSV table of the month (UTF-8 with BOM)."""
+    from bot.report import store
+
     first = parse_month(month)
     with services().session_factory() as db:
-        row = stored_report(db, first)
+        row = store.stored_report(db, first)
         if row is None or name not in row.csvs:
             abort(404)
         text = row.csvs[name]

@@ -208,7 +208,7 @@ def test_a_text_longer_than_line_allows_is_cut_to_5000_characters_before_anythin
         seen.append(len(inbound.text))
         return original(session, ctx, inbound, **kwargs)
 
-    monkeypatch.setattr(bot.line.webhook, "process_inbound", recording)
+    monkeypatch.setattr(bot.pipeline, "process_inbound", recording)
     raw = text_event(("NPO法人の設立について教えてください。" * 50_000)[:size])
     assert post_events(raw).status_code == 200
     assert seen == [MAX_LENGTHS["text"]]

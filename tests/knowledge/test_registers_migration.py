@@ -66,7 +66,7 @@ def seed_like_an_older_release(url: str) -> None:
 
 
 def test_the_migration_history_has_one_head():
-    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == ["0008_faq_registers"]
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
 
 
 def test_db_upgrade_brings_the_registers_to_an_existing_database(empty_url):
