@@ -20,7 +20,7 @@ from knowledge.fusion import Calibration, feature_rows, load_calibration
 from knowledge.lexical import LexicalIndex
 from knowledge.morph import content_words
 from knowledge.ngram import Glossary, NgramIndex, is_latin_script
-from knowledge.semantic import Embedder, shared_embedder
+from knowledge.semantic import CachedEmbedder, Embedder, shared_embedder
 
 __all__ = ["Glossary", "KnowledgeIndex", "Match", "remembered_searches"]
 PER_RETRIEVER = 8
@@ -68,7 +68,9 @@ class KnowledgeIndex:
         self.ngram = NgramIndex(self.entries, self.glossary)
         self.lexical = LexicalIndex(self.entries)
         self.calibration = calibration or load_calibration()
-        self.embedder = shared_embedder() if embedder is True else (embedder or None)
+        chosen = shared_embedder() if embedder is True else (embedder or None)
+        wrapped = chosen is None or isinstance(chosen, CachedEmbedder)
+        self.embedder = chosen if wrapped else CachedEmbedder(chosen, cache_file=None)
         self._vectors, self._owner, self._answers = self._embed_entries()
 
     def _embed_entries(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
@@ -87,7 +89,7 @@ class KnowledgeIndex:
         best, answer = np.zeros(len(self.entries)), np.zeros(len(self.entries))
         if self._vectors is None or not query.strip():
             return best, answer
-        vector = self.embedder.embed([query[:500]])[0]
+        vector = self.embedder.query(query[:500])
         best[:] = -1.0
         np.maximum.at(best, self._owner, self._vectors @ vector)
         return np.maximum(best, 0.0), np.maximum(self._answers @ vector, 0.0)

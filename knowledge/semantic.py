@@ -66,6 +66,13 @@ class CachedEmbedder:
                 if str(data["model"]) == inner.name:
                     self._known = dict(zip(data["keys"].tolist(), data["vectors"].astype(np.float32), strict=True))
 
+    def query(self, text: str) -> np.ndarray:
+        """One message's vector: from the cache when it is a known text, else computed and not kept (messages are
+        unbounded; only the knowledge base's texts are remembered)."""
+        with self._lock:
+            known = self._known.get(text_key(text))
+        return known if known is not None else self.inner.embed([text])[0]
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for the texts; only unseen texts reach the model."""
         keys = [text_key(t) for t in texts]
