@@ -10,18 +10,19 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from admin import inputs
+from admin.operations.week import VERDICT_HELP, VERDICT_JA, Day, build_week, closes_at, monday_of
 from admin.people.auth import safe_next
 from bot.booking import service
 from bot.booking.errors import BookingError
-from bot.booking.models import ConsultationType
+from bot.booking.models import ConsultationType, Slot
 from bot.booking.rules import TOKYO
 from bot.booking.settings import booking_settings
-from bot.booking.slots import add_slot, generate_slots, set_slot_status, slots_between, with_occupancy
+from bot.booking.slots import add_slot, bookability, generate_slots, set_slot_status, slots_between, with_occupancy
 from bot.booking.staff import STATUS_JA, BookingFilter, cancel_by_staff, csv_rows, find_bookings, local_midnight
 from bot.platform.db import unit_of_work
 from bot.platform.services import services
@@ -62,31 +63,51 @@ def _settings(session):
 
 @bp.get("/")
 def calendar():
-    """Slots of the coming days with occupancy derived from bookings."""
+    """One week of slots (days × hours): seats taken and what residents see, from the bot's own rule."""
     svc = services()
-    now = svc.context.now()
-    start = _date_arg("start", now.date())
-    days = min(max(request.args.get("days", 14, type=int), 1), 62)
+    now, today = svc.context.now(), svc.context.today()
+    monday = monday_of(_date_arg("start", today))
     code = request.args.get("type") or None
     with svc.session_factory() as session:
         types = _types(session)
         chosen = next((t for t in types if t.code == code), None)
         slots = slots_between(
-            session, local_midnight(start), local_midnight(start + timedelta(days=days)), chosen.id if chosen else None
+            session, local_midnight(monday), local_midnight(monday + timedelta(days=7)), chosen.id if chosen else None
         )
-        rows = with_occupancy(session, slots, now)
-        by_day: dict[date, list] = {}
-        for row in rows:
-            by_day.setdefault(row.slot.starts_at.astimezone(TOKYO).date(), []).append(row)
+        grid = build_week(with_occupancy(session, slots, now), monday, now, _settings(session), today)
         return render_template(
             "booking/calendar.html",
             types=types,
             chosen=chosen,
-            by_day=by_day,
-            start=start,
-            days=days,
-            prev=start - timedelta(days=days),
-            next=start + timedelta(days=days),
+            week=grid,
+            today=today,
+            prev=monday - timedelta(days=7),
+            next=monday + timedelta(days=7),
+            VERDICT_JA=VERDICT_JA,
+            VERDICT_HELP=VERDICT_HELP,
+        )
+
+
+@bp.get("/slots/<int:slot_id>")
+def slot(slot_id: int):
+    """One slot: its seats, whether and until when residents can book it, its bookings and the staff actions."""
+    svc = services()
+    now = svc.context.now()
+    with svc.session_factory() as session:
+        row = session.get(Slot, slot_id)
+        if row is None or row.status == "removed":
+            abort(404)
+        settings = _settings(session)
+        availability = with_occupancy(session, [row], now)[0]
+        return render_template(
+            "booking/slot.html",
+            a=availability,
+            verdict=bookability(availability, now, settings),
+            closes=closes_at(availability, settings),
+            rows=find_bookings(session, BookingFilter(slot_id=slot_id)),
+            day_heading=Day(row.starts_at.astimezone(TOKYO).date(), None, False).heading,
+            VERDICT_JA=VERDICT_JA,
+            VERDICT_HELP=VERDICT_HELP,
         )
 
 
@@ -134,6 +155,8 @@ def change_slot(slot_id: int):
     except BookingError as exc:
         flash(exc.text, "error")
         start = None
+    if status != "removed" and request.form.get("back") == "slot" and start:
+        return redirect(url_for(".slot", slot_id=slot_id))
     return redirect(url_for(".calendar", start=start))
 
 

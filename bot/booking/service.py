@@ -25,7 +25,7 @@ from bot.booking.models import OPEN, Booking, Slot, WaitlistEntry
 from bot.booking.rules import TOKYO, deadline, hhmm
 from bot.booking.seats import check_user_may_book, lock_user, own_booking, release_expired_holds, take_seat
 from bot.booking.settings import BookingSettings
-from bot.booking.slots import type_window
+from bot.booking.slots import closed_reason
 from bot.booking.waitlist import offer_seats
 
 
@@ -56,8 +56,7 @@ def _bookable_slot(session: Session, slot_id: int, now: datetime, settings: Book
     slot = session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update())
     if slot is None or slot.status == "removed":
         raise BookingClosed("この時間の枠はなくなりました。")
-    window = type_window(slot.type, settings)
-    if slot.status != "open" or not window.is_open(slot.starts_at, now, settings.closures):
+    if closed_reason(slot, now, settings) is not None:
         raise BookingClosed(type_code=slot.type.code, slot_id=slot.id)
     return slot
 

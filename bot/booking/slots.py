@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.booking.errors import BookingError
 from bot.booking.models import SEATED, Booking, ConsultationType, Slot, SlotRule
-from bot.booking.rules import TOKYO, Recurrence, Window, occurrences
+from bot.booking.rules import TOKYO, Recurrence, Window, is_closed, occurrences
 from bot.booking.settings import BookingSettings
 
 
@@ -100,6 +100,40 @@ def with_occupancy(session: Session, slots: list[Slot], now: datetime) -> list[A
     return [Availability(s, taken[s.id]) for s in slots]
 
 
+BOOKABLE = "bookable"
+
+
+def closed_reason(slot: Slot, now: datetime, settings: BookingSettings) -> str | None:
+    """Why residents cannot book this slot at `now` whatever its seats, or None when they can.
+
+    The one rule for the resident's date chips, holds, the waitlist and the staff calendar: the slot is open
+    and its type active, it has not started, the centre is not closed that day, it is inside the type's window
+    and before its cut-off (counted in business days: weekends, jpholiday's public holidays and closures skipped).
+    """
+    if slot.status != "open":
+        return "stopped"
+    if not slot.type.active:
+        return "type_inactive"
+    if slot.starts_at <= now:
+        return "past"
+    if is_closed(slot.starts_at.astimezone(TOKYO).date(), settings.closures):
+        return "closed_day"
+    window = type_window(slot.type, settings)
+    if slot.starts_at.astimezone(TOKYO).date() > window.last_day(now):
+        return "not_yet"
+    if now > window.closes_at(slot.starts_at, settings.closures):
+        return "deadline"
+    return None
+
+
+def bookability(availability: Availability, now: datetime, settings: BookingSettings) -> str:
+    """BOOKABLE, "full" (every seat booked or held) or closed_reason's answer: what residents see for a slot."""
+    reason = closed_reason(availability.slot, now, settings)
+    if reason is not None:
+        return reason
+    return BOOKABLE if availability.free > 0 else "full"
+
+
 def bookable_slots(
     session: Session, ctype: ConsultationType, now: datetime, settings: BookingSettings, on: date | None = None
 ) -> list[Availability]:
@@ -114,12 +148,8 @@ def bookable_slots(
     query = select(Slot).where(
         and_(Slot.type_id == ctype.id, Slot.status == "open", Slot.starts_at > start, Slot.starts_at < end)
     )
-    slots = [
-        s
-        for s in session.scalars(query.order_by(Slot.starts_at))
-        if window.is_open(s.starts_at, now, settings.closures)
-    ]
-    return [a for a in with_occupancy(session, slots, now) if a.free > 0]
+    slots = [s for s in session.scalars(query.order_by(Slot.starts_at)) if closed_reason(s, now, settings) is None]
+    return [a for a in with_occupancy(session, slots, now) if bookability(a, now, settings) == BOOKABLE]
 
 
 def add_slot(

@@ -17,7 +17,7 @@ from bot.booking.errors import AlreadyBooked, BookingClosed, BookingError, NotFo
 from bot.booking.models import OPEN, Booking, Slot, WaitlistEntry
 from bot.booking.seats import check_user_may_book, lock_user, release_expired_holds, take_seat
 from bot.booking.settings import BookingSettings
-from bot.booking.slots import taken_seats, type_window
+from bot.booking.slots import closed_reason, taken_seats
 
 
 def join_waitlist(
@@ -28,7 +28,7 @@ def join_waitlist(
     slot = session.get(Slot, slot_id)
     if slot is None or slot.status != "open":
         raise BookingClosed("この時間の枠は受付を終了しています。")
-    if not type_window(slot.type, settings).is_open(slot.starts_at, now, settings.closures):
+    if closed_reason(slot, now, settings) is not None:
         raise BookingClosed(type_code=slot.type.code, slot_id=slot.id)
     seated = select(Booking.id).where(
         Booking.slot_id == slot_id, Booking.user_id == user_id, Booking.status.in_(OPEN), Booking.seat_no.is_not(None)
@@ -89,7 +89,7 @@ def offer_seats(session: Session, slot_id: int, now: datetime, settings: Booking
         return []
     release_expired_holds(session, now, slot.id)
     waiting = select(WaitlistEntry).where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == "waiting")
-    if slot.status != "open" or not type_window(slot.type, settings).is_open(slot.starts_at, now, settings.closures):
+    if closed_reason(slot, now, settings) is not None:
         for entry in session.scalars(waiting):
             entry.status = "expired"
         return []

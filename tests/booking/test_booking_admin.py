@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
@@ -11,9 +13,12 @@ from bot.booking import service
 from bot.booking.defaults import ensure_types
 from bot.booking.ical_views import bp as ical_bp
 from bot.booking.models import Booking, ConsultationType, Slot
+from bot.booking.settings import booking_settings
+from bot.booking.slots import bookable_slots
+from bot.platform.centre import load_profile
 from bot.platform.db import unit_of_work
-from bot.platform.models import OutboxItem
-from tests.booking.factories import NOW, SETTINGS, Clock, make_slot, make_user
+from bot.platform.models import OutboxItem, Setting
+from tests.booking.factories import NOW, SETTINGS, Clock, at, get_type, make_slot, make_user
 
 BASE = "/t/booking"
 
@@ -46,8 +51,49 @@ def booked(factory, when="2026-12-01 10:00", name="a", capacity=1, summary="会�
 
 def test_the_calendar_shows_slots_with_occupancy_from_bookings(staff, factory_of):
     booked(factory_of, capacity=2)
-    page = staff.get(f"{BASE}/?start=2026-12-01&days=7").get_data(as_text=True)
-    assert "2026-12-01（火）" in page and "10:00〜11:00" in page and "1 / 2" in page
+    page = staff.get(f"{BASE}/?start=2026-12-03").get_data(as_text=True)  # the week of Monday 30 November
+    assert "2026-11-30 からの1週間" in page
+    assert "12/01（火）" in page and "10:00〜11:00" in page and "1 / 2" in page and "予約受付中" in page
+
+
+def _verdicts(page: str) -> dict[int, str]:
+    return {int(i): v for v, i in re.findall(r'class="slot v-(\w+)" href="[^"]+" data-slot="(\d+)"', page)}
+
+
+def test_the_calendar_offers_exactly_the_slots_the_residents_date_chips_offer(staff, factory_of, app):
+    """One rule: after 17:00 on Tuesday, Wednesday's slot has closed (previous business day), so neither the
+    chips nor the calendar offer it; a full slot, a slot staff closed and one on a closure day are not offered."""
+    app.extensions["madoguchi"].context.clock = Clock(at("2026-11-24 18:00"))
+    booked(factory_of, when="2026-11-27 10:00", capacity=1)  # full
+    with unit_of_work(factory_of) as s:
+        tomorrow = make_slot(s, "2026-11-25 10:00").id
+        thursday = make_slot(s, "2026-11-26 14:00", capacity=2).id
+        make_slot(s, "2026-11-27 13:00").status = "closed"
+        s.add(Setting(key="booking.closures", value=["2026-11-28"]))
+        make_slot(s, "2026-11-28 10:00")  # a Saturday slot on a closure day
+    page = staff.get(f"{BASE}/?start=2026-11-24").get_data(as_text=True)
+    verdicts = _verdicts(page)
+    assert verdicts[tomorrow] == "deadline" and verdicts[thursday] == "bookable"
+    assert sorted(verdicts.values()) == ["bookable", "closed_day", "deadline", "full", "stopped"]
+    with factory_of() as s:
+        chips = bookable_slots(
+            s, get_type(s), at("2026-11-24 18:00"), booking_settings(s, tuple(load_profile().closures))
+        )
+        assert [a.slot.id for a in chips] == [i for i, v in verdicts.items() if v == "bookable"] == [thursday]
+    detail = staff.get(f"{BASE}/slots/{tomorrow}").get_data(as_text=True)
+    assert "締切済み" in detail and "2026-11-24 17:00" in detail
+
+
+def test_a_slot_opens_with_its_bookings_and_actions(staff, factory_of):
+    booking_id = booked(factory_of, capacity=2, summary="会計の相談")
+    with factory_of() as s:
+        slot_id = s.get(Booking, booking_id).slot_id
+    page = staff.get(f"{BASE}/slots/{slot_id}").get_data(as_text=True)
+    assert "1 / 2（空き 1）" in page and "会計の相談" in page and "受付を締め切る" in page
+    back = staff.post(f"{BASE}/slots/{slot_id}/status", data={"status": "closed", "back": "slot"})
+    assert back.headers["Location"].endswith(f"/slots/{slot_id}")
+    assert "受付停止" in staff.get(f"{BASE}/slots/{slot_id}").get_data(as_text=True)
+    assert staff.get(f"{BASE}/slots/999999").status_code == 404
 
 
 def test_staff_add_close_reopen_and_remove_a_slot(staff, factory_of):
