@@ -88,22 +88,33 @@ class BookingRow:
     cancelled: int = 0
 
 
-def booking_stats(session: Session, start: datetime, end: datetime) -> list[BookingRow] | None:
-    """Bookings whose slot starts in [start, end), per type; None without the booking tables."""
+BOOKING_DATES = ("made", "held")  # count by the day the booking was made, or by the day of the consultation
+
+
+def booking_stats(session: Session, start: datetime, end: datetime, by: str = "held") -> list[BookingRow] | None:
+    """Bookings per type whose consultation is held in [start, end) (by="held") or that were made then
+    (by="made": confirmed, else created); None without the booking tables."""
     needed = (
-        ("bookings", ("slot_id", "status")),
+        ("bookings", ("slot_id", "status", "created_at", "confirmed_at")),
         ("slots", ("id", "type_id", "starts_at")),
         ("consultation_types", ("id", "name", "sort_order")),
     )
     if not all(has_columns(session, name, cols) for name, cols in needed):
         return None
-    b = table("bookings", column("slot_id"), column("status"))
+    b = table(
+        "bookings",
+        column("slot_id"),
+        column("status"),
+        column("created_at", UtcDateTime()),
+        column("confirmed_at", UtcDateTime()),
+    )
     s = table("slots", column("id"), column("type_id"), column("starts_at", UtcDateTime()))
     ct = table("consultation_types", column("id"), column("name"), column("sort_order"))
+    when = func.coalesce(b.c.confirmed_at, b.c.created_at) if by == "made" else s.c.starts_at
     rows = session.execute(
         select(ct.c.name, b.c.status, func.count())
         .select_from(b.join(s, s.c.id == b.c.slot_id).join(ct, ct.c.id == s.c.type_id))
-        .where(s.c.starts_at >= start, s.c.starts_at < end)
+        .where(when >= start, when < end)
         .group_by(ct.c.name, ct.c.sort_order, b.c.status)
         .order_by(ct.c.sort_order, ct.c.name)
     ).all()

@@ -20,6 +20,8 @@ HANDOFF_REASON_JA = {
     "unhelpful": "回答が役に立たず",
 }
 NO_DATA = "データなし"
+# Which date the booking panel counts by; "made" by default, so bookings taken today for later dates show at once.
+BOOKINGS_BY = {"made": "予約を受けた日", "held": "相談の日"}
 
 
 def _period() -> metrics.Period:
@@ -29,13 +31,19 @@ def _period() -> metrics.Period:
     return metrics.parse_period(start, end, ctx.today(), ctx.tz)
 
 
-def tables(db, period: metrics.Period) -> dict[str, tuple[list[str], list[list] | None]]:
-    """Every dashboard table as (header, rows); rows is None when the data source is absent."""
+def _bookings_by() -> str:
+    by = request.args.get("bookings_by", "made")
+    return by if by in BOOKINGS_BY else "made"
+
+
+def tables(db, period: metrics.Period, bookings_by: str = "made") -> dict[str, tuple[list[str], list[list] | None]]:
+    """Every dashboard table as (header, rows); rows is None when the data source is absent. Bookings are
+    counted by the day they were made or by the day of the consultation (`bookings_by`)."""
     lo, hi = period.bounds
     handoffs = providers.handoff_stats(db, lo, hi)
     outcome_rows = metrics.outcomes(db, period, handoffs.total if handoffs else None)
     yes, no, worst = metrics.feedback(db, period)
-    bookings = providers.booking_stats(db, lo, hi)
+    bookings = providers.booking_stats(db, lo, hi, by=bookings_by)
     handoff_rows = None
     if handoffs is not None:
         handoff_rows = [[HANDOFF_REASON_JA.get(r, r), n] for r, n in handoffs.by_reason.most_common()]
@@ -73,10 +81,18 @@ def _num(value) -> str:
 @bp.get("/")
 def index():
     """The dashboard for the chosen period (default: the last 30 days)."""
-    period = _period()
+    period, by = _period(), _bookings_by()
     with services().session_factory() as db:
-        data = tables(db, period)
-    return render_template("admin/insights.html", period=period, t=data, c=_charts(data), no_data=NO_DATA)
+        data = tables(db, period, by)
+    return render_template(
+        "admin/insights.html",
+        period=period,
+        t=data,
+        c=_charts(data),
+        no_data=NO_DATA,
+        bookings_by=by,
+        BOOKINGS_BY=BOOKINGS_BY,
+    )
 
 
 def _charts(data: dict) -> dict:
@@ -100,7 +116,7 @@ def export(name: str):
     """One dashboard table as CSV (UTF-8 with BOM) for the same period."""
     period = _period()
     with services().session_factory() as db:
-        data = tables(db, period)
+        data = tables(db, period, _bookings_by())
     if name not in data:
         abort(404)
     header, rows = data[name]

@@ -192,3 +192,42 @@ def test_charts_are_self_contained_svg_with_escaped_labels():
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert "&#34;" in str(charts.hbar_chart([('a"b', 1)], "x")) or "&quot;" in str(charts.hbar_chart([('a"b', 1)], "x"))
     assert "100%" in str(charts.gauge(200, 200, "push")) and "0%" in str(charts.share_bar([("a", 0), ("b", 2)], "s"))
+
+
+def test_bookings_made_in_the_period_for_later_dates_count_by_the_day_they_were_made(staff, factory):
+    """Two bookings made on 3 November for consultations on the 20th: 「予約を受けた日」 counts them in the first
+    week of November (the default), 「相談の日」 does not; the panel says which date it counts by."""
+    from bot.booking.defaults import ensure_types
+    from bot.booking.models import Booking, ConsultationType, Slot
+
+    with factory() as s:
+        ensure_types(s)
+        kind = s.query(ConsultationType).order_by(ConsultationType.sort_order).first()
+        slot = Slot(type_id=kind.id, starts_at=at(20), ends_at=at(20, 11), capacity=2)
+        s.add(slot)
+        s.flush()
+        for seat in (1, 2):
+            user = LineUser(line_user_id="U" + uuid.uuid4().hex)
+            s.add(user)
+            s.flush()
+            made = at(3, 9 + seat)
+            s.add(
+                Booking(
+                    slot_id=slot.id,
+                    user_id=user.id,
+                    status="confirmed",
+                    seat_no=seat,
+                    created_at=made,
+                    confirmed_at=made,
+                )
+            )
+        s.commit()
+        lo, hi = period().bounds
+        assert [(r.type_name, r.booked) for r in providers.booking_stats(s, lo, hi, by="made")] == [(kind.name, 2)]
+        assert providers.booking_stats(s, lo, hi, by="held") == []
+    made = staff.get("/admin/insights/" + PERIOD).get_data(as_text=True)
+    assert "予約を受けた日が期間内の予約を数えています" in made and kind.name in made
+    held = staff.get("/admin/insights/" + PERIOD + "&bookings_by=held").get_data(as_text=True)
+    assert "相談の日が期間内の予約を数えています" in held and kind.name not in held.split('id="panel-bookings"')[1]
+    csv_held = staff.get("/admin/insights/bookings.csv" + PERIOD + "&bookings_by=held").get_data(as_text=True)
+    assert len(csv_held.strip().splitlines()) == 1
