@@ -24,6 +24,7 @@ from bot.handoff import service as handoff
 from bot.handoff import triggers
 from bot.line import messages as m
 from bot.line.inbound import Inbound
+from bot.notices import chat as notices
 from bot.platform.context import BotContext
 from bot.platform.models import Conversation
 from knowledge.models import AnswerFeedback
@@ -118,7 +119,10 @@ def _feedback(ctx, session, conversation, data) -> Reply:
     if data.get("id"):
         session.add(AnswerFeedback(faq_id=data["id"][:80], user_id=conversation.user_id, helpful=helpful))
     if helpful:
-        return Reply([m.text(t("answer.feedback_yes", lang), main_menu(lang))])
+        ctx.knowledge.get(session)
+        entry = ctx.knowledge.entry(data.get("id", "")) if data.get("id") else None
+        offer = notices.offer_after_helpful(session, conversation, entry.topic if entry else None)
+        return offer or Reply([m.text(t("answer.feedback_yes", lang), main_menu(lang))])
     chips = [m.Choice(t("label.human", lang), data={"a": "human", "r": "unhelpful"}), back_to_menu(lang)]
     return Reply([m.text(t("answer.feedback_no", lang), chips)])
 
@@ -146,6 +150,7 @@ POSTBACKS = {
     "fb": _feedback,
     "human": _human,
     "lang": _language,
+    "nt": notices.on_postback,  # opt-in notices: topics, ward, stop
 }
 
 ROUTES: list[tuple[Callable[[Inbound], bool], Handler]] = [

@@ -14,6 +14,7 @@ from bot.dialogue.reply import Reply
 from bot.dialogue.texts import TEXTS, t
 from bot.handoff import service as handoff
 from bot.line import messages as m
+from bot.notices import chat as notices
 from bot.platform.context import BotContext
 from bot.platform.models import Conversation
 from knowledge.text import normalize
@@ -55,7 +56,8 @@ def clear_flow(conversation: Conversation) -> None:
 
 def menu_reply(lang: str, understood: bool = True) -> Reply:
     """The main menu."""
-    return Reply([m.text(t("menu.prompt", lang), main_menu(lang))], understood=understood)
+    chips = [*main_menu(lang), notices.menu_choice(lang)]  # the opt-in notices' entry
+    return Reply([m.text(t("menu.prompt", lang), chips)], understood=understood)
 
 
 def open_path(

@@ -1,6 +1,7 @@
 """Typed text, in this order: global words, crisis, other languages, menu labels, the flow, path phrases, FAQ.
 
     最初に戻る / menu words ─────────────▶ main menu (any flow is left)
+    配信停止 / stop / お知らせ ─────────────▶ notices stopped / their settings (bot.notices.chat)
     やさしい日本語 / English / 日本語 ──────▶ language set
     crisis words (urgent) ───────────────▶ resources at once; any flow is left, never continued over it
     Chinese, Vietnamese, Korean… ────────▶ we answer in Japanese and English; a person is offered
@@ -29,6 +30,7 @@ from bot.dialogue.reply import Reply
 from bot.dialogue.texts import t
 from bot.handoff import service as handoff
 from bot.line import messages as m
+from bot.notices import chat as notices
 from bot.platform.context import BotContext
 from bot.platform.models import Conversation
 from intents import Triage, classify
@@ -60,6 +62,8 @@ def on_text(ctx: BotContext, session: Session, conversation: Conversation, text:
     if norm in MENU_WORDS:
         clear_flow(conversation)
         return menu_reply(user.language)
+    if (settings := notices.on_text(ctx, session, conversation, text)) is not None:  # 「配信停止」, 「お知らせ」
+        return settings
     if norm in LANGUAGE_WORDS:
         user.language = LANGUAGE_WORDS[norm]
         return Reply([m.text(t("language.set", user.language), main_menu(user.language))])

@@ -92,7 +92,7 @@ class RateGate:
 
 
 class LineGateway:
-    """Reply, push, profile and loading animation against LINE (or the emulator)."""
+    """Reply, push, multicast, profile and loading animation against LINE (or the emulator)."""
 
     def __init__(self, api_base: str, access_token: str, timeout: float = 10.0, max_per_second: float = 1000.0):
         config = Configuration(host=api_base, access_token=access_token)
@@ -118,6 +118,16 @@ class LineGateway:
             if exc.status != 409:
                 raise
             log.info("push with retry key %s was accepted before (409); not sent again", retry_key)
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> None:
+        """Send the same messages to up to 500 users (paid like a push per recipient); 409 on a repeated key means
+        LINE accepted this request before and delivered nothing now."""
+        try:
+            self._call(self._post, "/v2/bot/message/multicast", {"to": to, "messages": messages}, retry_key)
+        except SendError as exc:
+            if exc.status != 409:
+                raise
+            log.info("multicast with retry key %s was accepted before (409); not sent again", retry_key)
 
     def show_loading(self, user_id: str, seconds: int = 5) -> None:
         """Show the loading animation in the user's chat (best effort)."""

@@ -10,6 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.booking import jobs as booking_jobs
 from bot.handoff import jobs as handoff_jobs
+from bot.notices import jobs as notice_jobs
 from bot.platform import jobs
 from bot.platform.leader import Leadership
 from bot.platform.services import Services
@@ -25,7 +26,13 @@ def build_scheduler(svc: Services) -> BackgroundScheduler:
     scheduler.add_job(
         jobs.resend_pending_outbox, "interval", seconds=15, args=[svc], id="outbox", max_instances=1, coalesce=True
     )
-    for job, seconds in (*booking_jobs.JOBS, *handoff_jobs.JOBS, *privacy_jobs.JOBS, *report_jobs.JOBS):
+    for job, seconds in (
+        *booking_jobs.JOBS,
+        *handoff_jobs.JOBS,
+        *notice_jobs.JOBS,
+        *privacy_jobs.JOBS,
+        *report_jobs.JOBS,
+    ):
         scheduler.add_job(job, "interval", seconds=seconds, args=[svc], id=job.__name__, max_instances=1, coalesce=True)
     return scheduler
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.booking.models import Booking, WaitlistEntry
 from bot.handoff.models import Handoff, InternalNote
+from bot.notices.models import NoticeSubscription
 from bot.platform.models import Conversation, InboundEvent, LineUser, Message
 from bot.privacy.anonymise import ANONYMOUS_LINE_ID
 from knowledge.models import AnswerFeedback
@@ -27,7 +28,8 @@ def find_resident(session: Session, line_user_id: str) -> LineUser | None:
 
 def export_resident(session: Session, line_user_id: str, now: datetime) -> dict | None:
     """The resident's profile, conversation state, messages, bookings, waitlist, hand-offs (with internal
-    notes), feedback and webhook events; None when nothing is held under this LINE user id."""
+    notes), feedback, webhook events and the choice of notices (with its consent); None when nothing is held
+    under this LINE user id."""
     user = find_resident(session, line_user_id)
     if user is None:
         return None
@@ -50,7 +52,14 @@ def export_resident(session: Session, line_user_id: str, now: datetime) -> dict 
         "handoffs": [_handoff(session, h) for h in _rows(session, Handoff, uid)],
         "feedback": [_fields(f, "created_at", "faq_id", "helpful") for f in _rows(session, AnswerFeedback, uid)],
         "webhook_events": [_fields(e, "received_at", "event_type") for e in session.scalars(events)],
+        "notices": _notices(session, uid),
     }
+
+
+def _notices(session: Session, uid: int) -> dict | None:
+    """The resident's choice of notices with their consent: its time and every change (None if never chosen)."""
+    sub = session.scalar(select(NoticeSubscription).where(NoticeSubscription.user_id == uid))
+    return sub and _fields(sub, "topics", "ward", "consented_at", "stopped_at", "history", "created_at")
 
 
 def _rows(session: Session, model, uid: int):

@@ -19,6 +19,7 @@ from bot.booking.service import cancel_booking
 from bot.booking.settings import BookingSettings
 from bot.booking.waitlist import leave_waitlist, offer_seats
 from bot.handoff.models import Handoff
+from bot.notices.models import NoticeSubscription
 from bot.platform.models import Conversation, InboundEvent, LineUser, Message, OutboxItem
 from bot.privacy import anonymise
 from bot.privacy.export import find_resident
@@ -53,6 +54,7 @@ def forget_resident(
     feedback = update(AnswerFeedback).where(AnswerFeedback.user_id == uid).values(user_id=None)
     counts["feedback"] = _run(session, feedback)
     counts["waitlist"] = _run(session, delete(WaitlistEntry).where(WaitlistEntry.user_id == uid))
+    counts["notices"] = _run(session, delete(NoticeSubscription).where(NoticeSubscription.user_id == uid))
     session.execute(delete(Conversation).where(Conversation.user_id == uid))
     session.expunge(user)
     counts["profile"] = _run(session, delete(LineUser).where(LineUser.id == uid))  # cascades whatever is left

@@ -1,0 +1,20 @@
+"""The worker's notice job: start the notices whose time has come, send their batches, close finished ones."""
+
+from __future__ import annotations
+
+from bot.notices.sending import finish_sent, send_batches, start_due
+from bot.platform.db import unit_of_work, utcnow
+from bot.platform.services import Services
+
+
+def send_due_notices(svc: Services) -> int:
+    """One round (idempotent, safe after a crash): returns how many batches were attempted."""
+    with unit_of_work(svc.session_factory) as session:
+        start_due(session, utcnow())
+    tried = send_batches(svc.session_factory, svc.gateway, svc.outbox_policy)
+    with unit_of_work(svc.session_factory) as session:
+        finish_sent(session, utcnow())
+    return tried
+
+
+JOBS = ((send_due_notices, 10),)
