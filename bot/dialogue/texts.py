@@ -178,9 +178,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "About {title}: {choices}.",
     },
     "path.summary": {
-        "ja": "ご希望（{choices}）に合わせてご案内します。",
-        "easy": "あなたの こたえ（{choices}）に あわせて しょうかい します。",
-        "en": "You chose: {choices}.",
+        "ja": "{choices} ということで、ご案内します。",
+        "easy": "あなたの こたえは「{choices}」ですね。それに あわせて しょうかい します。",
+        "en": "You said: {choices}. Here is what fits.",
     },
     "language.other": {
         "ja": (

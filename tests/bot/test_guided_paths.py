@@ -42,7 +42,7 @@ def test_a_resident_who_taps_through_volunteering_is_sent_to_the_welfare_council
     assert "関心のある分野" in walk(user, "家の近く")
     assert "いつごろ" in walk(user, "高齢者・福祉")
     text = walk(user, "平日")
-    assert "ご希望（自分が参加したい／家の近く／高齢者・福祉／平日）" in text
+    assert "自分が参加したい、家の近く、高齢者・福祉に関心、平日希望 ということで" in text
     assert "社会福祉協議会（社協）では何をしていますか？" in text
     ends_with_a_way_forward(user)
     assert "この相談を予約" in user.labels()
@@ -55,7 +55,7 @@ def test_a_resident_who_types_every_volunteering_answer_gets_their_wards_centre(
     assert "いつごろ" in type_all(user, "子どもに関わることがしたい")
     text = type_all(user, "土日なら大丈夫です")
     assert "港北区の区民活動支援センターはどこですか？" in text and "045-540-2246" in text
-    assert "ご希望（自分が参加したい／港北区／子ども・子育て／土日・祝日）" in text
+    assert "自分が参加したい、港北区、子ども・子育てに関心、土日・祝日希望 ということで" in text
     ends_with_a_way_forward(user)
     assert "相談員に相談する" in user.labels()  # a coordinator for matching
 
@@ -206,7 +206,7 @@ def test_a_student_who_wants_to_volunteer_is_not_sent_to_the_school_placement_an
 def test_a_wish_that_already_names_who_where_what_and_when_goes_straight_to_the_result(user):
     text = type_all(user, "自分で港北区の子どもの活動を土日にボランティアしたいです")
     assert "港北区の区民活動支援センターはどこですか？" in text
-    assert "ご希望（自分が参加したい／港北区／子ども・子育て／土日・祝日）" in text  # what was understood, said
+    assert "自分が参加したい、港北区、子ども・子育てに関心、土日・祝日希望 ということで" in text  # understood, said
     ends_with_a_way_forward(user)
 
 
@@ -214,3 +214,29 @@ def test_a_specific_question_gets_its_answer_with_the_path_one_tap_away(user):
     text = type_all(user, "NPO法人の理事って何人以上いればいいですか")
     assert "理事3人以上" in text and "いまはどの段階" not in text
     assert "団体・NPOをつくる" in quick_labels(user.last)  # the founding path, one tap away
+
+
+def test_a_volunteer_in_a_ward_gets_their_interest_and_days_used_not_only_the_ward_centre(user):
+    user.follows()
+    walk(user, "ボランティアを始めたい", "自分が参加したい")
+    assert "関心のある分野" in type_all(user, "鶴見区です")
+    assert "いつごろ" in walk(user, "子ども・子育て")
+    text = walk(user, "平日")
+    assert "自分が参加したい、鶴見区、子ども・子育てに関心、平日希望 ということで" in text
+    assert "鶴見区の区民活動支援センターはどこですか？" in text  # the ward still picks the card
+    assert "子ども食堂・フードパントリー" in text  # the interest adds what the knowledge base says about it
+    assert "曜日ごとの募集情報は、このLINEにはありません" in text and "平日に活動できることを伝える" in text
+    labels = quick_labels(user.last)
+    food = next(label for label in labels if label.startswith("子ども食堂やフードパントリー"))  # the interest's entry
+    assert any(label.startswith("忙しくて時間があまりありません") for label in labels)  # the one the days chose
+    ends_with_a_way_forward(user)
+    assert "街カフェ大倉山ミエル" in visible(user.taps(food))
+
+
+def test_an_interest_the_knowledge_base_knows_nothing_about_is_said_honestly(user):
+    user.follows()
+    walk(user, "ボランティアを始めたい", "自分が参加したい", "市内どこでも", "環境・まちづくり")
+    text = walk(user, "土日・祝日")
+    assert "環境・まちづくりに関心、土日・祝日希望" in text
+    assert "環境・まちづくりの活動について、このLINEでご案内できる情報はまだありません" in text
+    assert "土日・祝日に活動できることを伝える" in text

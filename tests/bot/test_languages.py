@@ -17,22 +17,22 @@ def user(app, post_events):
 ENGLISH_PATHS = [
     (
         ["Volunteer", "Myself", "Anywhere in the city", "Foreign residents", "Weekdays"],
-        "You chose: Myself / Anywhere in the city / Foreign residents / Weekdays.",
+        "You said: Myself, Anywhere in the city, interested in foreign residents, free on weekdays.",
         "A coordinator can help match you",
     ),
     (
         ["Start a group/NPO", "Want to incorporate", "Legal forms"],
-        "You chose: Want to incorporate / Legal forms.",
+        "You said: Want to incorporate, Legal forms.",
         "Incorporating brings credibility",
     ),
     (
         ["Close a group", "NPO corporation", "Still considering"],
-        "You chose: NPO corporation / Still considering.",
+        "You said: NPO corporation, Still considering.",
         "Before deciding, it helps to talk through",
     ),
     (
         ["Partner with others", "The city / ward", "Propose a project"],
-        "You chose: The city / ward / Propose a project.",
+        "You said: The city / ward, Propose a project.",
         "Residents can propose partnership projects to the city",
     ),
 ]
@@ -53,7 +53,8 @@ def test_english_typed_throughout_gets_english_questions_and_a_ward_by_its_engli
     assert "What are you interested in?" in visible(user.says("I live in Kohoku"))
     assert "When can you be active?" in visible(user.says("children"))
     text = visible(user.says("weekends are best"))
-    assert "You chose: Myself / Kohoku ward / Children / Weekends." in text
+    assert "You said: Myself, Kohoku ward, interested in children, free on weekends." in text
+    assert "no listings by day of the week" in text and "free voluntary activity consultation" in text
     assert "045-540-2246" in text and "Was this answer helpful?" in text
 
 
@@ -84,7 +85,7 @@ def test_a_resident_who_chose_easy_japanese_goes_through_a_path_in_easy_japanese
     assert "どんな ことに きょうみが" in visible(user.says("どこでも"))
     assert "いつ 活動 できますか" in walk(user, "ぼうさい")
     text = visible(user.says("どにち"))  # an easy label, typed
-    assert "あなたの こたえ（じぶん／どこでも／ぼうさい／どにち）" in text
+    assert "あなたの こたえは「じぶん、どこでも、ぼうさいに きょうみ、どにちが いい」ですね" in text
     assert "ぼうさいの ボランティアは" in text
     assert "この こたえは やくに たちましたか" in text
     assert "さいしょに もどる" in quick_labels(user.last)

@@ -183,3 +183,33 @@ def test_polite_endings_are_dropped_for_exact_matches():
 )
 def test_other_languages_are_recognised_and_japanese_or_english_are_not(text, code):
     assert other_language(text) == code
+
+
+def unused_answers(path, slots: dict) -> list[str]:
+    """Answers in `slots` that shape nothing in the result: no outcome condition, no later step, no note or entry."""
+    outcome = next(o for o in path.outcomes if matches(o.when, slots))
+    unused = []
+    for step in path.steps:
+        if step.id not in slots:
+            continue
+        option = step.option(slots[step.id])
+        picks = step.id in outcome.when or (step.ward and slots[step.id] == "ward" and outcome.by_ward)
+        gates = any(step.id in later.only_if for later in path.steps)
+        if not (picks or gates or (option is not None and (option.faq or option.note))):
+            unused.append(f"{step.id}={slots[step.id]}")
+    return unused
+
+
+@pytest.mark.parametrize("path", PATHS.values(), ids=list(PATHS))
+def test_every_answer_a_path_asks_for_shapes_its_result(path):
+    for slots in endings(path):
+        assert unused_answers(path, slots) == [], slots
+
+
+@pytest.mark.parametrize("path", PATHS.values(), ids=list(PATHS))
+def test_the_entries_and_notes_an_answer_adds_are_shipped_and_in_every_language(path):
+    for step in path.steps:
+        for option in step.options:
+            assert option.faq is None or option.faq in ENTRIES, option.faq
+            assert not option.note or set(option.note) == set(LANGS), option.value
+            assert not option.said or set(option.said) == set(LANGS), option.value

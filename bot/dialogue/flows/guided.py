@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.dialogue.cards import entry_reply, rid_label
 from bot.dialogue.flows.paths import (
+    Option,
     Outcome,
     Path_,
     Step,
@@ -193,19 +194,22 @@ def resume_choice(conversation: Conversation) -> m.Choice | None:
 
 
 def finish(ctx: BotContext, session: Session, conversation: Conversation, path: Path_) -> Reply:
-    """End the path with the matching outcome: what was understood, the answer card and next steps."""
+    """End the path with the matching outcome: what was understood, the answer card and next steps, where every
+    answer collected shapes the result (the outcome it picks, or its own note and entry)."""
     lang = conversation.user.language
     slots = dict(conversation.slots or {})
     conversation.flow, conversation.state, conversation.slots = None, None, {}
     outcome = next(o for o in path.outcomes if matches(o.when, slots))
     ctx.knowledge.get(session)
     entry = ctx.knowledge.entry(_faq_id(path, outcome, slots))
-    extras = _extras(ctx, outcome, lang, entry.id if entry else None)
+    shown = entry.id if entry else None
+    chosen = _chosen(path, slots)
+    extras = _extras(ctx, outcome, chosen, lang, shown)
     if entry is None or not entry.is_valid_on(ctx.today()):  # staff archived or expired it: still a way forward
         chips = [*extras, m.Choice(t("label.human", lang), data={"a": "human", "r": "path"}), back_to_menu(lang)]
         return Reply([m.text(t("path.no_answer", lang), chips)], intent=path.id)
     reply = entry_reply(ctx, entry, lang, intent=path.id, extra=extras)
-    reply.messages.insert(0, m.text(_summary(path, outcome, slots, lang)))
+    reply.messages.insert(0, m.text(_summary(path, outcome, slots, chosen, lang, shown)))
     reply.handoff = False
     return reply
 
@@ -215,25 +219,39 @@ def _faq_id(path: Path_, outcome: Outcome, slots: dict) -> str:
     return ward["faq"] if outcome.by_ward and ward else outcome.faq
 
 
-def _summary(path: Path_, outcome: Outcome, slots: dict, lang: str) -> str:
-    """「ご希望（自分が参加したい／港北区／…）に合わせてご案内します。」 plus the English or easy summary."""
-    chosen = []
-    for step in path.steps:
-        if slots.get(step.id) == WARD and slots.get("ward_name"):
+def _chosen(path: Path_, slots: dict) -> list[tuple[Step, Option | None]]:
+    """Each answered step with the option chosen (None for a typed ward)."""
+    return [(s, s.option(slots[s.id])) for s in path.steps if s.id in slots]
+
+
+def _summary(
+    path: Path_, outcome: Outcome, slots: dict, chosen: list[tuple[Step, Option | None]], lang: str, shown: str | None
+) -> str:
+    """「自分が参加したい、港北区、子ども・子育てに関心、平日希望 ということで、ご案内します。」, the outcome's
+    English or easy summary, then a line for each answer whose own entry is not the card shown."""
+    said = []
+    for step, option in chosen:
+        if option is None and slots.get(step.id) == WARD and slots.get("ward_name"):
             name = slots["ward_name"]
             en = path.wards.get(name, {}).get("en", "")
-            chosen.append(f"{en.capitalize()} ward" if lang == "en" and en else name)
-        elif option := step.option(slots.get(step.id)):
-            chosen.append(option.label(lang))
-    separator = " / " if lang == "en" else "／"
-    text = t("path.summary", lang, title=label(path.title, lang), choices=separator.join(chosen))
-    extra = {"en": outcome.en, "easy": outcome.easy}.get(lang)
-    return f"{text}\n{extra}" if extra else text
+            said.append(f"{en.capitalize()} ward" if lang == "en" and en else name)
+        elif option is not None:
+            said.append(step.said(option.value, lang))
+    separator = ", " if lang == "en" else "、"
+    lines = [t("path.summary", lang, title=label(path.title, lang), choices=separator.join(said))]
+    if extra := {"en": outcome.en, "easy": outcome.easy}.get(lang):
+        lines.append(extra)
+    lines += [label(o.note, lang) for _, o in chosen if o is not None and o.note and o.faq != shown]
+    return "\n".join(dict.fromkeys(lines))
 
 
-def _extras(ctx: BotContext, outcome: Outcome, lang: str, shown: str | None) -> list[m.Choice]:
-    chips = [m.Choice(rid_label(ctx, rid, lang), data={"a": "faq", "id": rid}) for rid in outcome.related]
-    chips = [c for c, rid in zip(chips, outcome.related, strict=True) if rid != shown]
+def _extras(
+    ctx: BotContext, outcome: Outcome, chosen: list[tuple[Step, Option | None]], lang: str, shown: str | None
+) -> list[m.Choice]:
+    """Next steps: a coordinator, booking, the entries the answers chose, then the outcome's related entries."""
+    ids = [o.faq for _, o in chosen if o is not None and o.faq] + list(outcome.related)
+    ids = [rid for rid in dict.fromkeys(ids) if rid != shown]
+    chips = [m.Choice(rid_label(ctx, rid, lang), data={"a": "faq", "id": rid}) for rid in ids]
     if outcome.booking:
         chips.insert(0, m.Choice(t("label.book_now", lang), data={"a": "book", "t": outcome.booking}))
     if outcome.coordinator:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,12 +35,16 @@ _ASCII_WORD = re.compile(r"^[a-z0-9 ]+$")
 
 @dataclass(frozen=True)
 class Option:
-    """One answer to a step: the slot value, its labels per language, extra typed words, when it is offered."""
+    """One answer to a step: the slot value, its labels per language, extra typed words, when it is offered, and
+    what the path's result adds for it (an FAQ entry offered as a chip, a note per language)."""
 
     value: str
     labels: dict[str, str]
     words: tuple[str, ...]
     only_if: dict[str, list[str]]
+    faq: str | None = None
+    note: dict[str, str] = field(default_factory=dict)
+    said: dict[str, str] = field(default_factory=dict)  # how the result repeats it, when the step's phrase won't do
 
     def label(self, lang: str) -> str:
         """The label in `lang` (Japanese when there is none)."""
@@ -56,6 +60,19 @@ class Step:
     options: tuple[Option, ...]
     only_if: dict[str, list[str]]
     ward: bool
+    phrase: dict[str, str] = field(default_factory=dict)  # how the result repeats the answer: 「{label}に関心」
+
+    def said(self, value: str, lang: str) -> str:
+        """The chosen answer as the result repeats it (「子ども・子育てに関心」, "interested in children")."""
+        option = self.option(value)
+        if option is None:
+            return value
+        if option.said:
+            return label(option.said, lang)
+        text = option.label(lang)
+        if not self.phrase:
+            return text
+        return label(self.phrase, lang).format(label=text[:1].lower() + text[1:] if lang == "en" else text)
 
     def offered(self, slots: dict) -> list[Option]:
         """The options shown for these slots."""
@@ -112,7 +129,16 @@ def _cond(raw: dict | None) -> dict[str, list[str]]:
 
 def _option(raw: dict) -> Option:
     words = (*raw["label"].values(), *raw.get("words", []))
-    return Option(raw["value"], raw["label"], tuple(dict.fromkeys(_word(str(w)) for w in words)), _cond(raw.get("if")))
+    typed = tuple(dict.fromkeys(_word(str(w)) for w in words))
+    return Option(
+        raw["value"],
+        raw["label"],
+        typed,
+        _cond(raw.get("if")),
+        raw.get("faq"),
+        raw.get("note") or {},
+        raw.get("said") or {},
+    )
 
 
 def _word(word: str) -> str:
@@ -132,7 +158,14 @@ def load_paths(path: Path = PATHS_FILE) -> dict[str, Path_]:
     out = {}
     for pid, raw in data.items():
         steps = tuple(
-            Step(s["id"], s["ask"], tuple(_option(o) for o in s["options"]), _cond(s.get("if")), bool(s.get("ward")))
+            Step(
+                s["id"],
+                s["ask"],
+                tuple(_option(o) for o in s["options"]),
+                _cond(s.get("if")),
+                bool(s.get("ward")),
+                s.get("phrase") or {},
+            )
             for s in raw["steps"]
         )
         outcomes = tuple(
