@@ -77,6 +77,19 @@ def group_pushes(session: Session, start: datetime, end: datetime) -> int:
     return int(total or 0)
 
 
+def notice_pushes(session: Session, start: datetime, end: datetime) -> int:
+    """Messages notices' multicasts used in [start, end) (one per recipient); 0 without the notices' table."""
+    if not has_columns(session, "notice_batches", ("status", "sent_at", "sent_count")):
+        return 0
+    t = table("notice_batches", column("status"), column("sent_at", UtcDateTime()), column("sent_count"))
+    total = session.scalar(
+        select(func.coalesce(func.sum(t.c.sent_count), 0)).where(
+            t.c.status == "sent", t.c.sent_at >= start, t.c.sent_at < end
+        )
+    )
+    return int(total or 0)
+
+
 @dataclass
 class BookingRow:
     """Bookings of one consultation type in a period, by status."""

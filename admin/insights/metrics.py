@@ -172,6 +172,10 @@ def push_usage(session: Session, period: Period) -> list[tuple[str, int, int]]:
             select(func.count()).where(OutboxItem.via == "push", OutboxItem.sent_at >= lo, OutboxItem.sent_at < hi)
         )
         out.append(
-            (f"{month.year}-{month.month:02d}", int(sent or 0) + providers.group_pushes(session, lo, hi), budget)
+            (
+                f"{month.year}-{month.month:02d}",
+                int(sent or 0) + providers.group_pushes(session, lo, hi) + providers.notice_pushes(session, lo, hi),
+                budget,
+            )
         )
     return out

@@ -13,6 +13,7 @@ from bot.booking.models import Booking
 from bot.handoff.models import OUTCOMES, Handoff, InternalNote
 from bot.handoff.readable import bot_text, remember_offered, rich_menu_labels, tapped_label
 from bot.handoff.settings import handoff_settings
+from bot.notices.sending import pushes_sent
 from bot.platform.models import Message, OutboxItem
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -60,7 +61,8 @@ def month_bounds(month: date, tz: ZoneInfo = TOKYO) -> tuple[datetime, datetime]
 
 
 def push_usage(session: Session, month: date) -> PushUsage:
-    """Pushes sent in the month (outbox rows sent via push, plus LINE group notifications) against the budget."""
+    """Pushes sent in the month (outbox rows sent via push, LINE group notifications, and one per recipient of
+    each notice's multicast) against the budget."""
     start, end = month_bounds(month)
     pushes = session.scalar(
         select(func.count(OutboxItem.id)).where(
@@ -75,7 +77,7 @@ def push_usage(session: Session, month: date) -> PushUsage:
     settings = handoff_settings(session)
     return PushUsage(
         f"{month.year}-{month.month:02d}",
-        int(pushes or 0) + int(groups or 0),
+        int(pushes or 0) + int(groups or 0) + pushes_sent(session, start, end),
         settings.push_monthly_budget,
         settings.push_warn_ratio,
     )
