@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select, update
 
 from admin.content import faq_tools as tools
+from admin.content.answers_given import inbox_questions
 from admin.insights.grouping import Question, group_questions
 from admin.people.auth import audit, current_admin
 from bot.platform.db import unit_of_work
@@ -13,13 +14,16 @@ from bot.platform.services import services
 from knowledge import editing
 from knowledge.entries import TOPICS
 from knowledge.models import FaqEntry, UnansweredQuestion
+from knowledge.privacy import mask_personal_data
 
 bp = Blueprint("unanswered", __name__, url_prefix="/unanswered")
 INBOX_LIMIT = 500  # grouping compares every pair
+OTHER = "other"  # the 「ほかのFAQ」 choice: the id is typed in faq_other
 REASON_JA = {
     "abstained": "わかりませんと回答",
     "low_confidence": "自信なし（もしかして）",
     "unhelpful": "役に立たなかった",
+    "rephrased": "回答の直後に言い直し",
 }
 
 
@@ -31,7 +35,7 @@ def open_questions(db, limit: int = INBOX_LIMIT) -> list[Question]:
         .order_by(UnansweredQuestion.created_at.desc(), UnansweredQuestion.id.desc())
         .limit(limit)
     )
-    return [Question(r.id, r.text, r.reason, r.best_faq_id) for r in rows]
+    return inbox_questions(db, list(rows))  # with the answer given, for those rated unhelpful or asked again
 
 
 @bp.get("/")
@@ -54,11 +58,13 @@ def index():
             DECISION_JA=tools.DECISION_JA,
             decision=tools.decision,
             TOPICS=TOPICS,
+            TOPIC_JA=tools.TOPIC_JA,
+            OTHER=OTHER,
         )
 
 
 def _ids() -> list[int]:
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()]
+    ids = [int(i) for i in request.values.getlist("id") if i.isdigit() and len(i) < 19]
     return ids or abort(400)
 
 
@@ -86,13 +92,70 @@ def try_paraphrase():
         )
 
 
+def _target(db, faq_id: str) -> FaqEntry | None:
+    row = db.get(FaqEntry, faq_id) if faq_id else None
+    return row if row is not None and row.status == "published" else None
+
+
+def _chosen_faq() -> str:
+    """The target the form names: a candidate's radio button, or the id typed under 「ほかのFAQ」."""
+    chosen = request.values.get("faq_id", "").strip()
+    return request.values.get("faq_other", "").strip() if chosen == OTHER else chosen
+
+
+def warnings(trial: tools.Trial, target: FaqEntry) -> list[str]:
+    """What the preview should make staff stop and check before publishing."""
+    out = []
+    if not trial.after or trial.after[0].entry.id != target.id:
+        first = trial.after[0].entry.question if trial.after else "（なし）"
+        out.append(f"追加しても、この質問の1位は別のFAQ「{first}」です。追加先が合っているか確かめてください。")
+    if trial.after_decision != "answer":
+        out.append(f"追加しても、ボットはこの質問に{tools.DECISION_JA[trial.after_decision]}と返します。")
+    if trial.before and trial.before[0].entry.topic != target.topic:
+        near = tools.TOPIC_JA.get(trial.before[0].entry.topic, trial.before[0].entry.topic)
+        there = tools.TOPIC_JA.get(target.topic, target.topic)
+        out.append(f"この質問にいちばん近いFAQは「{near}」の分野ですが、追加先は「{there}」の分野です。")
+    return out
+
+
+@bp.get("/preview")
+def preview():
+    """Before anything is published: the chosen target FAQ in full and the retrieval scores now and after."""
+    ids, faq_id = _ids(), _chosen_faq()
+    text = request.values.get("text", "").strip()
+    with services().session_factory() as db:
+        target = _target(db, faq_id)
+        if target is None or not text:
+            flash("追加先のFAQ（公開中のもの）と言い換えの文を指定してください。", "error")
+            return redirect(url_for(".index"))
+        data = editing.row_data(target)
+        data["paraphrases"] = [*data["paraphrases"], text]
+        trial = tools.try_question(db, data, text)
+        questions = db.scalars(select(UnansweredQuestion.text).where(UnansweredQuestion.id.in_(ids))).all()
+        return render_template(
+            "admin/unanswered_preview.html",
+            ids=ids,
+            text=text,
+            target=target,
+            trial=trial,
+            questions=[mask_personal_data(q) for q in questions],
+            notes=warnings(trial, target),
+            DECISION_JA=tools.DECISION_JA,
+            THRESHOLDS=tools.THRESHOLDS,
+            TOPIC_JA=tools.TOPIC_JA,
+        )
+
+
 @bp.post("/paraphrase")
 def add_paraphrase():
-    """Add the wording to an FAQ as a paraphrase (published at once) and resolve the group."""
-    ids, faq_id = _ids(), request.form.get("faq_id", "").strip()
+    """Add the wording to an FAQ as a paraphrase (published at once) and resolve the group: only from the
+    preview, where staff saw the target and the scores (anything else is sent to the preview first)."""
+    ids, faq_id = _ids(), _chosen_faq()
     text = request.form.get("text", "").strip()
+    if request.form.get("confirmed") != "1":
+        return redirect(url_for(".preview", id=ids, faq_id=faq_id, text=text))
     with unit_of_work(services().session_factory) as db:
-        if db.get(FaqEntry, faq_id) is None:
+        if _target(db, faq_id) is None:
             flash(f"FAQ「{faq_id}」が見つかりません。", "error")
             return redirect(url_for(".index"))
         added = editing.add_paraphrase(db, faq_id, text, current_admin().email)

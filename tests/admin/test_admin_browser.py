@@ -136,12 +136,17 @@ def test_an_unanswered_question_becomes_a_paraphrase_the_bot_answers(page, live)
     sign_in(page, live)
     page.goto(f"{live.url}/admin/unanswered/")
     group = page.locator("section.group", has_text=odd).first
-    group.locator("input[name=faq_id]").fill("founding.npo_min_members")
+    assert group.locator("input[name=faq_id]:checked").count() == 0  # no target is chosen for staff
+    group.locator("input[name=faq_id][value=other]").check()
+    group.locator("input[name=faq_other]").fill("founding.npo_min_members")
     group.locator("input[name=text]").fill(odd)
-    group.locator("button[data-try]").click()
-    page.locator(".trial").first.wait_for()
-    assert "この回答を返す" in group.locator(".trial").inner_text().split("この編集を公開したら")[1]
-    group.locator("button[type=submit].primary").click()
+    group.locator("button[type=submit].primary").click()  # the obvious button previews; nothing is published
+    page.wait_for_url("**/admin/unanswered/preview?**")
+    assert "まだ公開していません" in page.locator("h1").inner_text()
+    assert "社員が10人以上必要です" in page.locator("#paraphrase-target").inner_text()
+    assert "この回答を返す" in page.locator("#paraphrase-scores").inner_text().split("この編集を公開したら")[1]
+    save_screenshot(page, "admin-unanswered-preview")
+    page.locator("form.actions button.primary").click()
     assert "言い換えとして追加し、公開しました" in flash(page)
     assert page.locator("section.group", has_text=odd).count() == 0
     assert "社員が10人以上必要です" in resident.says(odd)

@@ -52,6 +52,14 @@ def test_a_paraphrase_makes_the_bot_answer_and_the_group_disappears(app, staff, 
     ).get_data(as_text=True)
     assert "この回答を返す" in tried.split("この編集を公開したら")[1]
     form = {"faq_id": "founding.npo_min_members", "text": ODD, "id": [str(i) for i in ids]}
+    unconfirmed = post_form(staff, "/admin/unanswered/paraphrase", form, page="/admin/unanswered/")
+    assert "/admin/unanswered/preview?" in unconfirmed.headers["Location"]  # nothing is published without a preview
+    with factory() as s:
+        assert ODD not in s.get(FaqEntry, "founding.npo_min_members").paraphrases
+    preview = staff.get(unconfirmed.headers["Location"]).get_data(as_text=True)
+    assert "まだ公開していません" in preview and "社員が10人以上必要です" in preview
+    assert "この回答を返す" in preview.split("この編集を公開したら")[1]
+    form["confirmed"] = "1"
     assert post_form(staff, "/admin/unanswered/paraphrase", form, page="/admin/unanswered/").status_code == 302
     assert "社員が10人以上必要です" in visible(resident.says(ODD))
     with factory() as s:
@@ -82,3 +90,21 @@ def test_the_new_faq_link_carries_the_wording_and_the_ids(staff, factory):
     page = staff.get("/admin/unanswered/").get_data(as_text=True)
     link = page.split("新しいFAQを作る")[0].rsplit('href="', 1)[1]
     assert link.startswith("/admin/faq/new?") and "resolve=" in link and "paraphrase=" in link
+
+
+def test_the_preview_warns_when_the_target_is_in_another_field(staff, factory):
+    """A subsidy question pointed at a volunteering entry: the preview names both fields and the real first
+    match, and nothing is published until staff confirm; the inbox preselects no target."""
+    with factory() as s:
+        s.add(UnansweredQuestion(text="子ども食堂の補助金はありますか", reason="abstained"))
+        s.commit()
+        ids = [str(q.id) for q in s.scalars(select(UnansweredQuestion))]
+        volunteer = s.scalar(select(FaqEntry.id).where(FaqEntry.topic == "volunteer").order_by(FaqEntry.id))
+    inbox = staff.get("/admin/unanswered/").get_data(as_text=True)
+    assert 'type="radio" name="faq_id"' in inbox and "checked" not in inbox.split('class="paraphrase"')[1]
+    query = {"id": ids, "faq_id": "other", "faq_other": volunteer, "text": "子ども食堂の補助金はありますか"}
+    page = staff.get("/admin/unanswered/preview", query_string=query).get_data(as_text=True)
+    assert "公開する前に確かめてください" in page and "「ボランティア」の分野です" in page
+    assert "いま公開中の内容" in page and "この編集を公開したら" in page
+    with factory() as s:
+        assert "子ども食堂の補助金はありますか" not in s.get(FaqEntry, volunteer).paraphrases
