@@ -42,12 +42,14 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "admin.booking_admin": (STAFF | {"coordinator"}, STAFF),  # coordinators read bookings only
     "admin.console": (ALL, ALL),
     "admin.outbox": (ADMIN, ADMIN),  # undeliverable messages: contents of residents' chats
+    "admin.notices": (STAFF, STAFF),  # opt-in notices: paid multicasts, so not for coordinators
 }
 PUBLIC_ENDPOINTS = frozenset({"admin.auth.login", "admin.static"})
 OPTIONAL_CHILDREN = (  # registered when present
     "admin.operations.booking_views",
     "admin.operations.console",
     "admin.operations.outbox",
+    "admin.operations.notices",
 )
 OPTIONAL_BLUEPRINTS = frozenset({"admin.booking_admin", "admin.console"})
 
