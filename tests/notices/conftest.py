@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -15,12 +16,15 @@ from bot.app import create_app
 from bot.line.emulator import store_for
 from bot.line.emulator.store import EmulatorStore
 from bot.notices.models import Notice, NoticeSubscription
-from bot.platform.db import set_clock, unit_of_work, utcnow
+from bot.platform.db import unit_of_work, utcnow
 from bot.platform.models import LineUser
 from bot.platform.services import Services
 from tests.conftest import free_port
+from tests.notices.clock import mid_month  # noqa: F401 (a fixture)
 from tests.support.line_faults import EmulatorHttp, Resident
 from tests.support.live_server import emulator_config
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass
@@ -82,12 +86,6 @@ def _actions(resident: Resident) -> list[dict]:
     from tests.support.driver import actions
 
     return actions(resident.last)
-
-
-def move_clock(minutes: float) -> None:
-    """Move the app's clock (every timestamp it writes, the worker's `now`) forward from real time."""
-    offset = timedelta(minutes=minutes)
-    set_clock(lambda: datetime.now(UTC) + offset)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from bot.handoff.queue import push_usage
@@ -15,9 +16,11 @@ from bot.notices.jobs import send_due_notices
 from bot.notices.models import NoticeBatch, NoticeSubscription
 from bot.platform.db import unit_of_work, utcnow
 from bot.platform.models import LineUser
-from tests.notices.conftest import move_clock, opt_in
+from tests.notices.clock import move_clock
+from tests.notices.conftest import opt_in
 
 TITLE = "NPO設立講座のご案内"
+pytestmark = pytest.mark.usefixtures("mid_month")
 MULTICAST = "/v2/bot/message/multicast"
 
 
@@ -29,8 +32,20 @@ def notices_received(live, resident, title: str = TITLE) -> list[dict]:
 
 
 def used_this_month(live) -> int:
+    """The console's push budget meter for this month."""
     with live.svc.session_factory() as s:
         return push_usage(s, utcnow().astimezone(live.svc.context.tz).date()).used
+
+
+def dashboard_used(live) -> int:
+    """The admin dashboard's push budget meter for this month."""
+    from admin.insights.metrics import Period
+    from admin.insights.metrics import push_usage as dashboard_usage
+
+    today = utcnow().astimezone(live.svc.context.tz).date()
+    with live.svc.session_factory() as s:
+        ((_month, used, _budget),) = dashboard_usage(s, Period(today, today, live.svc.context.tz))
+        return used
 
 
 def test_a_scheduled_notice_reaches_exactly_the_opted_in_residents_of_its_topics_once(live):
@@ -44,7 +59,7 @@ def test_a_scheduled_notice_reaches_exactly_the_opted_in_residents_of_its_topics
     opt_in(blocked, "助成金・資金")
     assert live.emulator.call("POST", f"/users/{blocked.user}/unfollow")[0] == 200
     never.says("NPOをつくりたい")
-    used, consumed = used_this_month(live), live.line.consumption
+    used, consumed, dashboard = used_this_month(live), live.line.consumption, dashboard_used(live)
     notice_id = live.add_notice(["founding", "funding"], in_minutes=30, link_url="https://example.org/seminar")
 
     assert send_due_notices(live.svc) == 0  # not due yet: nothing is sent
@@ -63,7 +78,8 @@ def test_a_scheduled_notice_reaches_exactly_the_opted_in_residents_of_its_topics
     notice = live.notice(notice_id)
     assert (notice.status, notice.recipients, notice.delivered, notice.failed) == ("sent", 2, 2, 0)
     assert live.line.consumption - consumed == 2  # LINE counts one message per recipient
-    assert used_this_month(live) - used == 2  # the push budget meter says the same
+    assert used_this_month(live) - used == 2  # the push budget meters say the same
+    assert dashboard_used(live) - dashboard == 2
     assert live.line.violations == []
 
 
