@@ -49,17 +49,21 @@ class FaqRevision(Base):
 
 
 class UnansweredQuestion(Base):
-    """A resident question the bot abstained on, answered with low confidence, or that was rated unhelpful."""
+    """A resident question the bot abstained on, answered with low confidence, or answered with a card the resident
+    rated unhelpful or followed by asking the same again."""
 
     __tablename__ = "unanswered_questions"
     __table_args__ = (Index("ix_unanswered_status_created", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)  # personal data masked before storing
-    reason: Mapped[str] = mapped_column(String(20))  # abstained | low_confidence | unhelpful
+    reason: Mapped[str] = mapped_column(String(20))  # abstained | low_confidence | unhelpful | rephrased
     intent: Mapped[str | None] = mapped_column(String(20))
     best_faq_id: Mapped[str | None] = mapped_column(String(80))
     score: Mapped[float | None]
+    answer_faq_id: Mapped[str | None] = mapped_column(String(80))  # unhelpful | rephrased: the entry answered with
+    answer_register: Mapped[str | None] = mapped_column(String(8))  # ja | easy | en: the register it was shown in
+    rephrase: Mapped[str | None] = mapped_column(Text)  # rephrased: the resident's next message (masked)
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved | dismissed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

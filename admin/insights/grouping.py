@@ -15,14 +15,35 @@ SMOOTHING = 10  # pseudo-questions, so that small batches do not make every shar
 EXAMPLES = 5
 
 
+REGISTER_JA = {"ja": "日本語", "easy": "やさしい日本語", "en": "英語"}
+
+
+@dataclass(frozen=True)
+class Given:
+    """The answer the bot gave to a question the resident rated unhelpful or asked again: the entry, the register
+    it was shown in, that entry's question and answer in that register, and the resident's rephrase if any."""
+
+    faq_id: str
+    register: str
+    question: str
+    answer: str
+    rephrase: str | None = None
+
+    @property
+    def register_ja(self) -> str:
+        """The register's name for staff."""
+        return REGISTER_JA.get(self.register, self.register)
+
+
 @dataclass
 class Question:
-    """One stored question: its id, masked text, why it was kept and the bot's best guess."""
+    """One stored question: its id, masked text, why it was kept, the bot's best guess and the answer it gave."""
 
     id: int
     text: str
     reason: str
     best_faq_id: str | None = None
+    given: Given | None = None
 
 
 @dataclass
@@ -53,8 +74,13 @@ class Group:
 
     @property
     def reasons(self) -> Counter:
-        """Counts per reason (abstained, low_confidence, unhelpful)."""
+        """Counts per reason (abstained, low_confidence, unhelpful, rephrased)."""
         return Counter(q.reason for q in self.items)
+
+    @property
+    def answers_given(self) -> list[Given]:
+        """The distinct answers the bot gave that missed (rated unhelpful, or followed by a rephrase)."""
+        return list(dict.fromkeys(q.given for q in self.items if q.given))[:EXAMPLES]
 
     @property
     def suggested_faq(self) -> str | None:

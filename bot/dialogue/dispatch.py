@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy.orm import Session
 
 from bot.booking import flow as booking
-from bot.dialogue import typed
+from bot.dialogue import misses, typed
 from bot.dialogue.cards import entry_reply
 from bot.dialogue.flows import guided
 from bot.dialogue.menu import back_to_menu, main_menu
@@ -38,6 +38,8 @@ Handler = Callable[[BotContext, Session, Conversation, Inbound], Reply | None]
 
 def dispatch(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound) -> Reply | None:
     """Route one event to the first handler that accepts it, behind the hand-off guard and triggers."""
+    if (stopped := notices.stop_request(ctx, session, conversation, inbound)) is not None:
+        return stopped  # 「配信停止」 is honoured even while a person has the conversation
     if inbound.kind not in ("follow", "unfollow"):
         held = handoff.guard(ctx, session, conversation, inbound)
         if held is not None:
@@ -68,7 +70,10 @@ def on_text(ctx: BotContext, session: Session, conversation: Conversation, inbou
     text = inbound.text or ""
     if normalize(text) in ASK_WORDS:
         return handoff.request(ctx, session, conversation, "asked")
-    return typed.on_text(ctx, session, conversation, text)
+    register = conversation.user.language  # the previous card's, before this message may switch it
+    reply = typed.on_text(ctx, session, conversation, text)
+    misses.note_rephrase(session, conversation, inbound, reply, register)  # the same question asked again
+    return reply
 
 
 def on_postback(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound) -> Reply:
@@ -118,6 +123,8 @@ def _feedback(ctx, session, conversation, data) -> Reply:
     helpful = data.get("v") == "1"
     if data.get("id"):
         session.add(AnswerFeedback(faq_id=data["id"][:80], user_id=conversation.user_id, helpful=helpful))
+        if not helpful:  # a confident answer that missed: the question goes to staff's unanswered inbox
+            misses.record_unhelpful(ctx, session, conversation, data["id"])
     if helpful:
         ctx.knowledge.get(session)
         entry = ctx.knowledge.entry(data.get("id", "")) if data.get("id") else None
