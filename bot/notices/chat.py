@@ -11,6 +11,8 @@ left as it was.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ from bot.dialogue.menu import back_to_menu, main_menu
 from bot.dialogue.reply import Reply
 from bot.dialogue.texts import t
 from bot.line import messages as m
+from bot.line.inbound import Inbound
 from bot.notices.models import TOPICS, WARD_NAMES, WARDS
 from bot.notices.service import clean_topics, stop, subscribe, subscription
 from bot.notices.texts import TEXTS, nt, topic_name, ward_name
@@ -57,6 +60,17 @@ def on_text(ctx: BotContext, session: Session, conversation: Conversation, text:
         return _stop(ctx, session, conversation)
     if norm in OPEN_WORDS:
         return _topics(session, conversation, None)
+    return None
+
+
+def stop_request(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound) -> Reply | None:
+    """「配信停止」 typed or the stop chip tapped (checked before anything else, a hand-off included); else None."""
+    if inbound.kind == "text" and normalize(inbound.text or "") in STOP_WORDS:
+        return _stop(ctx, session, conversation)
+    if inbound.kind == "postback":
+        data = dict(parse_qsl(inbound.data or ""))
+        if data.get("a") == "nt" and data.get("do") == "stop":
+            return _stop(ctx, session, conversation)
     return None
 
 

@@ -105,9 +105,18 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
     },
     "offer_any": {
-        "ja": "よろしければ、センターのセミナー・相談会・助成金の締切などのお知らせをLINEで受け取れます（無料・いつでも停止できます）。",
-        "easy": "センターの セミナーや そうだん会の おしらせを LINEで うけとれます（おかねは かかりません。いつでも とめられます）。",
-        "en": "If you like, we can send you notices about the centre's seminars and grant deadlines (free; stop any time).",
+        "ja": (
+            "よろしければ、センターのセミナー・相談会・助成金の締切などのお知らせをLINEで受け取れます（無料・いつでも停止できます）。"
+            ""
+        ),
+        "easy": (
+            "センターの セミナーや そうだん会の おしらせを LINEで うけとれます（おかねは "
+            "かかりません。いつでも とめられます）。"
+        ),
+        "en": (
+            "If you like, we can send you notices about the centre's "
+            "seminars and grant deadlines (free; stop any time)."
+        ),
     },
     "none_ward": {"ja": "選ばない", "easy": "えらばない", "en": "none"},
     "notice.link": {"ja": "くわしくはこちら：", "easy": "くわしくは ここ：", "en": "More (in Japanese):"},

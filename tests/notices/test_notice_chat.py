@@ -124,3 +124,12 @@ def test_every_topic_has_a_chip(live):
     resident = live.resident()
     resident.says("お知らせ")
     assert len([label for label in quick_labels(resident.last) if label != "決定"]) >= len(TOPICS)
+
+
+def test_配信停止_works_even_while_waiting_for_a_coordinator(live):
+    resident = live.resident()
+    opt_in(resident, "ボランティア")
+    resident.says("相談員と話したい")
+    resident.says("配信停止")
+    assert "止めました" in last_text(resident)
+    assert not live.subscription(resident).active
