@@ -17,6 +17,7 @@ from bot import config as config_mod
 from bot.booking.defaults import ensure_types, seed_demo
 from bot.platform.db import make_engine, make_session_factory, unit_of_work
 from bot.platform.migrate import upgrade
+from bot.tools.demo_simulator import seed_simulator_users
 from knowledge.store import seed_from_content
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def run_demo(host: str, port: int) -> None:
     app = create_app()
     svc = app.extensions["madoguchi"]
     logins = seed_demo_data(svc)
+    seed_simulator_users(app)  # the seeded residents, with their chat so far, are users of the simulator
     # The worker's stdin is a pipe it watches: it stops when this process ends, however it ends (even SIGKILL).
     worker = subprocess.Popen([sys.executable, "-m", "bot.tools.demo_worker"], env=env, stdin=subprocess.PIPE)  # noqa: S603
     signal.signal(signal.SIGTERM, _interrupt)  # `kill <demo>` stops the server like Ctrl-C, so the finally runs
@@ -116,7 +118,7 @@ madoguchi demo is running (database: {env["DATABASE_URL"]})
   LINE chat simulator : {base}/emulator/
   Admin               : {base}/admin/
     admin       {logins[0][0]} / {logins[0][1]}
-    coordinator {logins[1][0]} / {logins[1][1]}  (one resident is waiting in the console)
+    coordinator {logins[1][0]} / {logins[1][1]}  (デモ 花子 is waiting; she is in the simulator too)
   Webhook             : {base}/callback
 Press Ctrl-C to stop.
 """,

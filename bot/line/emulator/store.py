@@ -97,6 +97,22 @@ class EmulatorStore:
                 self.users[user_id] = EmulatedUser(user_id, f"利用者 {user_id[-4:]}")
             return self.users[user_id]
 
+    def add_known_user(self, user_id: str, display_name: str, history: list[dict]) -> bool:
+        """A user who chatted before this emulator started (the demo's residents): following the account, with
+        their past chat on the timeline. `history` items are {"from": "user"|"bot", "at": ISO time, "message"}.
+        Only once: False when the user already exists."""
+        with self.lock:
+            if user_id in self.users:
+                return False
+            self.users[user_id] = EmulatedUser(user_id, display_name.strip()[:20] or user_id[-4:], following=True)
+            for item in history:
+                via = "message" if item["from"] == "user" else "reply"
+                self._append(user_id, via, [item["message"]], sender=item["from"])
+                if item.get("at"):
+                    self.timeline[-1]["at"] = item["at"]
+            self.changed.notify_all()
+            return True
+
     def message_id(self) -> str:
         """A new numeric message id, as LINE's are."""
         with self.lock:
