@@ -21,9 +21,15 @@ from bot.platform.db import unit_of_work, utcnow
 from bot.platform.services import services
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
-STATUS_JA = {"draft": "下書き", "scheduled": "配信予約", "sending": "配信中", "sent": "配信済み", "cancelled": "取消"}
+STATUS_JA = {
+    "draft": "下書き",
+    "scheduled": "配信予約",
+    "held": "保留（プッシュ上限）",
+    "sending": "配信中",
+    "sent": "配信済み",
+}
 TOPIC_JA = {t: topic_name(t) for t in TOPICS}
-EDITABLE = ("draft", "scheduled")
+EDITABLE = ("draft", "scheduled", "held")
 BODY_MAX = 3000  # the text message (5,000) also holds the title, the link and the way to stop
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from bot.handoff.queue import push_usage
 from bot.notices.sending import finish_sent, send_batches, start_due
 from bot.platform.db import unit_of_work, utcnow
 from bot.platform.services import Services
@@ -9,8 +12,14 @@ from bot.platform.services import Services
 
 def send_due_notices(svc: Services) -> int:
     """One round (idempotent, safe after a crash): returns how many batches were attempted."""
+    tz = svc.context.tz
+
+    def fits(session: Session, recipients: int) -> bool:  # the budget may have been used since it was scheduled
+        usage = push_usage(session, utcnow().astimezone(tz).date())
+        return usage.used + recipients <= usage.budget
+
     with unit_of_work(svc.session_factory) as session:
-        start_due(session, utcnow())
+        start_due(session, utcnow(), fits)
     tried = send_batches(svc.session_factory, svc.gateway, svc.outbox_policy)
     with unit_of_work(svc.session_factory) as session:
         finish_sent(session, utcnow())

@@ -67,7 +67,7 @@ class Notice(Base):
     link_url: Mapped[str | None] = mapped_column(String(1000))
     topics: Mapped[list] = mapped_column(JSON, default=list)
     wards: Mapped[list] = mapped_column(JSON, default=list)  # empty: the whole city
-    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | scheduled | sending | sent | cancelled
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | scheduled | held | sending | sent
     scheduled_at: Mapped[datetime | None]
     created_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

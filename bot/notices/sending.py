@@ -2,6 +2,7 @@
 
     scheduled ──(due; one conditional UPDATE)──▶ sending: recipients and batches (≤ 500, one language each)
               committed together, each batch with its own X-Line-Retry-Key
+              └─(its recipients would now go over the month's push budget)──▶ held, for staff to decide
     batch: pending ──claim (lease)──▶ multicast ──▶ sent | backoff (pending) | dead
     sending ──(no batch pending)──▶ sent, with delivered / failed counts
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select, update
@@ -49,8 +51,9 @@ def notice_messages(notice: Notice, lang: str = "ja") -> list[dict]:
     return out
 
 
-def start_due(session: Session, now: datetime) -> list[int]:
-    """Notices whose time has come: fix their recipients and batches (one process wins each); their ids."""
+def start_due(session: Session, now: datetime, fits: Callable[[Session, int], bool] | None = None) -> list[int]:
+    """Notices whose time has come: fix their recipients and batches (one process wins each); their ids. A notice
+    whose recipients do not `fits` the push budget any more is held for staff instead (status `held`)."""
     due = session.scalars(
         select(Notice.id).where(Notice.status == "scheduled", Notice.scheduled_at <= now).order_by(Notice.id)
     ).all()
@@ -63,13 +66,18 @@ def start_due(session: Session, now: datetime) -> list[int]:
             .execution_options(synchronize_session=False)
         )
         if won.rowcount == 1:
-            _make_batches(session, session.get(Notice, notice_id, populate_existing=True))
+            notice = session.get(Notice, notice_id, populate_existing=True)
+            people = audience(session, notice.topics, notice.wards)
+            if fits is not None and not fits(session, len(people)):
+                notice.status, notice.started_at, notice.recipients = "held", None, len(people)
+                log.warning("notice %s held: %s recipients would go over the push budget", notice_id, len(people))
+                continue
+            _make_batches(session, notice, people)
             started.append(notice_id)
     return started
 
 
-def _make_batches(session: Session, notice: Notice) -> None:
-    people = audience(session, notice.topics, notice.wards)
+def _make_batches(session: Session, notice: Notice, people: list) -> None:
     by_lang: dict[str, list] = defaultdict(list)
     for person in people:
         by_lang[person.language if person.language in ("ja", "easy", "en") else "ja"].append(person)

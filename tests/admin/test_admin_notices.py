@@ -117,3 +117,20 @@ def test_coordinators_cannot_open_or_send_notices(as_role):
     coordinator = as_role("coordinator")
     assert coordinator.get("/admin/notices/").status_code == 403
     assert coordinator.get(NEW).status_code == 403
+
+
+def test_a_held_notice_says_why_and_can_be_scheduled_again(app, staff, factory):
+    subscribers(factory, 3, ["funding"])
+    assert post_form(staff, "/admin/notices/save", {**FORM, "topics": ["funding"], "action": "schedule"}, page=NEW)
+    with unit_of_work(factory) as s:
+        s.merge(Setting(key="push_monthly_budget", value=2))
+    send_due_notices(app.extensions["madoguchi"])
+    (notice,) = notices(factory)
+    assert notice.status == "held"
+    page = staff.get(f"/admin/notices/{notice.id}").get_data(as_text=True)
+    assert 'id="held"' in page and "保留" in page
+    with unit_of_work(factory) as s:
+        s.merge(Setting(key="push_monthly_budget", value=200))
+    form = {**FORM, "topics": ["funding"], "notice_id": str(notice.id), "action": "schedule"}
+    assert post_form(staff, "/admin/notices/save", form, page=f"/admin/notices/{notice.id}").status_code == 302
+    assert notices(factory)[0].status == "scheduled"

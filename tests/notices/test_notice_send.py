@@ -15,7 +15,7 @@ from bot.line.messages import visible_text
 from bot.notices.jobs import send_due_notices
 from bot.notices.models import NoticeBatch, NoticeSubscription
 from bot.platform.db import unit_of_work, utcnow
-from bot.platform.models import LineUser
+from bot.platform.models import LineUser, Setting
 from tests.notices.clock import move_clock
 from tests.notices.conftest import opt_in
 
@@ -107,6 +107,8 @@ def make_subscribers(live, count: int, topics: list[str], language: str = "ja") 
 
 
 def test_more_than_500_residents_go_in_several_multicasts_each_resident_once_in_their_language(live):
+    with unit_of_work(live.svc.session_factory) as s:
+        s.merge(Setting(key="push_monthly_budget", value=1000))  # a paid plan
     japanese = make_subscribers(live, 503, ["funding"])
     english = make_subscribers(live, 3, ["funding"], language="en")
     notice_id = live.add_notice(["funding"], title="助成金の締切")
@@ -194,3 +196,18 @@ def test_a_non_retryable_refusal_counts_as_failed(live):
     send_due_notices(live.svc)
     notice = live.notice(notice_id)
     assert (notice.status, notice.delivered, notice.failed) == ("sent", 0, 1)
+
+
+def test_a_notice_that_would_now_go_over_the_push_budget_is_held_not_sent(live):
+    residents = [live.resident() for _ in range(3)]
+    for r in residents:
+        opt_in(r, "ボランティア")
+    with unit_of_work(live.svc.session_factory) as s:
+        s.merge(Setting(key="push_monthly_budget", value=2))  # lowered (or used up) after it was scheduled
+    notice_id = live.add_notice(["volunteer"], title="説明会")
+    consumed = live.line.consumption
+    send_due_notices(live.svc)
+    notice = live.notice(notice_id)
+    assert (notice.status, notice.recipients, notice.delivered) == ("held", 3, 0)
+    assert live.line.consumption == consumed
+    assert all(notices_received(live, r, "説明会") == [] for r in residents)
