@@ -211,3 +211,14 @@ def test_a_notice_that_would_now_go_over_the_push_budget_is_held_not_sent(live):
     assert (notice.status, notice.recipients, notice.delivered) == ("held", 3, 0)
     assert live.line.consumption == consumed
     assert all(notices_received(live, r, "説明会") == [] for r in residents)
+
+
+def test_two_notices_due_together_are_held_when_together_they_go_over_the_budget(live):
+    residents = [live.resident() for _ in range(2)]
+    for r in residents:
+        opt_in(r, "ボランティア")
+    with unit_of_work(live.svc.session_factory) as s:
+        s.merge(Setting(key="push_monthly_budget", value=3))
+    first, second = live.add_notice(["volunteer"], title="一つ目"), live.add_notice(["volunteer"], title="二つ目")
+    send_due_notices(live.svc)
+    assert (live.notice(first).status, live.notice(second).status) == ("sent", "held")
