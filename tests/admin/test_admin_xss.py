@@ -36,8 +36,11 @@ def publish_probe(factory) -> None:
 def test_every_page_escapes_the_script(staff, admin_client, factory):
     publish_probe(factory)
     form = {"faq_id": FAQ, "text": f"言い換え{SCRIPT}", "id": "1"}
+    paraphrase_preview = staff.get("/admin/unanswered/preview", query_string=form)
+    form["confirmed"] = "1"  # what the preview's button sends
     assert post_form(staff, "/admin/unanswered/paraphrase", form, page="/admin/unanswered/").status_code == 302
     pages = {
+        "paraphrase preview": paraphrase_preview,
         "list": staff.get("/admin/faq/"),
         "search": staff.get("/admin/faq/?q=スクリプト"),
         "edit": staff.get(f"/admin/faq/e/{FAQ}"),
