@@ -14,6 +14,7 @@ from bot.handoff.readable import tapped_label
 from bot.platform.models import LineUser, Message
 
 HISTORY_LINES = 40  # the latest lines per resident: enough to see where the chat stands
+FIRST_VISITOR = "U" + "0" * 28 + "f1e5"  # the simulator's first user: a fresh resident who has not followed yet
 
 
 def demo_residents() -> tuple[str, ...]:
@@ -28,10 +29,13 @@ def seed_simulator_users(app: Flask, line_ids: tuple[str, ...] | None = None) ->
     """Put the seeded residents into the app's emulator with their history; returns how many were added."""
     from bot.line.emulator import store_for
 
-    store, added = store_for(app), 0
+    store, added, wanted = store_for(app), 0, list(line_ids or demo_residents())
+    with store.lock:
+        if not store.users:  # a visitor starts as someone new (not as a resident who is waiting for a person)
+            store.user(FIRST_VISITOR).display_name = "新しい利用者"
     with app.extensions["madoguchi"].session_factory() as session:
-        users = session.scalars(select(LineUser).where(LineUser.line_user_id.in_(line_ids or demo_residents())))
-        for user in users:
+        users = session.scalars(select(LineUser).where(LineUser.line_user_id.in_(wanted))).all()
+        for user in sorted(users, key=lambda u: wanted.index(u.line_user_id)):
             name = user.display_name or f"利用者 {user.line_user_id[-4:]}"
             added += store.add_known_user(user.line_user_id, name, history(session, user.id))
     return added

@@ -7,7 +7,7 @@ from bot.app import create_app
 from bot.handoff.demo import DEMO_USER
 from bot.line.emulator import store_for
 from bot.tools.demo import seed_demo_data
-from bot.tools.demo_simulator import seed_simulator_users
+from bot.tools.demo_simulator import FIRST_VISITOR, seed_simulator_users
 from tests.support.live_server import emulator_config
 
 
@@ -29,7 +29,8 @@ def test_the_seeded_residents_are_simulator_users_with_their_history_once(db_url
         assert all("quickReply" not in e["message"] for e in store.timeline)  # old chips cannot be tapped
         assert len(store.timeline_for(DEMO_RESIDENT)) == 40
         store.send([DEMO_USER], [{"type": "text", "text": "担当です"}], "push", None, "r1")  # a coordinator's push
-        assert set(store.users) == {DEMO_USER, DEMO_RESIDENT}  # it reaches her: nobody new is created
+        assert list(store.users) == [FIRST_VISITOR, DEMO_USER, DEMO_RESIDENT]  # it reaches her: nobody new
+        assert not store.users[FIRST_VISITOR].following  # the simulator opens as a new resident, not as her
     finally:
         svc.sender.shutdown()
         svc.engine.dispose()
