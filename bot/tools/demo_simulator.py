@@ -6,11 +6,14 @@ created a stranger (「利用者 de70」) with no history. Run after the demo da
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.handoff.readable import tapped_label
+from bot.dialogue.flows.guided import load_paths
+from bot.handoff.readable import remember_offered, rich_menu_labels, tapped_label
 from bot.platform.models import LineUser, Message
 
 HISTORY_LINES = 40  # the latest lines per resident: enough to see where the chat stands
@@ -49,14 +52,27 @@ def history(session: Session, user_id: int, limit: int = HISTORY_LINES) -> list[
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     ).all()
-    return [item for row in reversed(rows) if (item := _item(row)) is not None]
+    offered = rich_menu_labels()  # postback data → the label the resident saw, as the console reads it
+    return [item for row in reversed(rows) if (item := _item(row, offered)) is not None]
 
 
-def _item(row: Message) -> dict | None:
+def tap_label(data: str, offered: dict[str, str]) -> str:
+    """What the resident's tap showed in the chat: the button's label (a guided path's option by its own label)."""
+    values = dict(parse_qsl(data))
+    if values.get("a") == "step" and data not in offered:
+        path = load_paths().get(values.get("f", ""))
+        step = next((st for st in getattr(path, "steps", ()) if st.id == values.get("s")), None)
+        option = next((o for o in getattr(step, "options", ()) if o.value == values.get("v")), None)
+        if option is not None:
+            return option.labels.get("ja", option.value)
+    return tapped_label(data, offered).removeprefix("［ボタン］")
+
+
+def _item(row: Message, offered: dict[str, str]) -> dict | None:
     at = row.created_at.isoformat(timespec="milliseconds") if row.created_at else None
     if row.direction == "in":
         if row.kind == "postback":
-            text = tapped_label(row.text or "", {}).removeprefix("［ボタン］")
+            text = tap_label(row.text or "", offered)
         elif row.kind == "text":
             text = row.text or ""
         else:
@@ -64,6 +80,7 @@ def _item(row: Message) -> dict | None:
         return {"from": "user", "at": at, "message": {"type": "text", "text": text}}
     payload = row.payload if isinstance(row.payload, dict) and row.payload.get("type") else None
     if payload is not None:
+        remember_offered(payload, offered)
         message = {k: v for k, v in payload.items() if k != "quickReply"}  # old chips are no longer tappable
     else:
         fallback = "（回答カード）" if row.kind == "flex" else "（ボットの返信）"
