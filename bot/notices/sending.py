@@ -17,7 +17,8 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +33,7 @@ from bot.platform.db import unit_of_work, utcnow
 from bot.platform.models import Message
 
 log = logging.getLogger(__name__)
+RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE remembers a retry key for 24 hours; keep a margin
 
 
 def notice_messages(notice: Notice, lang: str = "ja") -> list[dict]:
@@ -138,14 +140,19 @@ def send_batches(factory: sessionmaker[Session], gateway: LineGateway, policy: R
             notice = session.get(Notice, batch.notice_id)
             to = still_wanted(session, batch_id, notice)  # (user id, LINE id) of those who still want it
             attempt, messages, key = batch.attempts, batch.messages, batch.retry_key
+            stale = attempt > 1 and batch.created_at < utcnow() - RETRY_KEY_LIFETIME
         error = None
-        if to:
+        if stale:  # an earlier attempt may have been accepted, and LINE no longer remembers its key
+            error = SendError(None, "not retried: LINE keeps a retry key 24 hours; an earlier attempt may have sent it")
+        elif to:
             try:
                 gateway.multicast([line_id for _uid, line_id in to], messages, key)
             except SendError as exc:
                 error = exc
         with unit_of_work(factory) as session:
-            _record(session, batch_id, attempt, to, messages, error, policy)
+            _record(
+                session, batch_id, attempt, to, messages, error, replace(policy, max_attempts=0) if stale else policy
+            )
         tried += 1
     return tried
 

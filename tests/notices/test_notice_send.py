@@ -222,3 +222,17 @@ def test_two_notices_due_together_are_held_when_together_they_go_over_the_budget
     first, second = live.add_notice(["volunteer"], title="一つ目"), live.add_notice(["volunteer"], title="二つ目")
     send_due_notices(live.svc)
     assert (live.notice(first).status, live.notice(second).status) == ("sent", "held")
+
+
+def test_a_batch_whose_retry_key_line_has_forgotten_is_not_sent_again(live):
+    resident = live.resident()
+    opt_in(resident, "ボランティア")
+    notice_id = live.add_notice(["volunteer"], title="古い再送")
+    live.emulator.fault(paths=[MULTICAST], mode="timeout", delay_ms=2500, deliver=True)
+    impatient = LineGateway(live.app.config["LINE_API_BASE"], live.app.config["LINE_CHANNEL_ACCESS_TOKEN"], timeout=1)
+    send_due_notices(replace(live.svc, gateway=impatient))  # LINE delivered; the answer was lost
+    move_clock(25 * 60)  # the worker was down for a day: LINE has forgotten the retry key
+    send_due_notices(live.svc)
+    assert len(notices_received(live, resident, "古い再送")) == 1  # not a second time
+    notice = live.notice(notice_id)
+    assert (notice.status, notice.failed) == ("sent", 1)
