@@ -72,6 +72,7 @@ def test_the_calendar_offers_exactly_the_slots_the_residents_date_chips_offer(st
         s.add(Setting(key="booking.closures", value=["2026-11-28"]))
         make_slot(s, "2026-11-28 10:00")  # a Saturday slot on a closure day
     page = staff.get(f"{BASE}/?start=2026-11-24").get_data(as_text=True)
+    assert "11/23（月）<br><small>勤労感謝の日</small>" in page and "11/28（土）" in page and "11/29（日）" not in page
     verdicts = _verdicts(page)
     assert verdicts[tomorrow] == "deadline" and verdicts[thursday] == "bookable"
     assert sorted(verdicts.values()) == ["bookable", "closed_day", "deadline", "full", "stopped"]
