@@ -128,7 +128,7 @@ def _feedback(ctx, session, conversation, data) -> Reply:
     if helpful:
         ctx.knowledge.get(session)
         entry = ctx.knowledge.entry(data.get("id", "")) if data.get("id") else None
-        offer = notices.offer_after_helpful(session, conversation, entry.topic if entry else None)
+        offer = notices.offer_after_helpful(ctx, session, conversation, entry.topic if entry else None)
         return offer or Reply([m.text(t("answer.feedback_yes", lang), main_menu(lang))])
     chips = [m.Choice(t("label.human", lang), data={"a": "human", "r": "unhelpful"}), back_to_menu(lang)]
     return Reply([m.text(t("answer.feedback_no", lang), chips)])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.dialogue.menu import back_to_menu, main_menu
@@ -22,10 +21,10 @@ from bot.dialogue.texts import t
 from bot.line import messages as m
 from bot.line.inbound import Inbound
 from bot.notices.models import TOPICS, WARD_NAMES, WARDS
-from bot.notices.service import clean_topics, stop, subscribe, subscription
+from bot.notices.service import clean_topics, note_offer, stop, subscribe, subscription
 from bot.notices.texts import TEXTS, nt, topic_name, ward_name
 from bot.platform.context import BotContext
-from bot.platform.models import Conversation, Message
+from bot.platform.models import Conversation
 from knowledge.text import normalize
 
 STOP_WORDS = {
@@ -50,7 +49,6 @@ OPEN_WORDS = {
     for w in (*TEXTS["label.open"].values(), *TEXTS["label.settings"].values(), "お知らせ", "おしらせ", "notices")
 }
 WARD_PAGE = 10  # wards per chip page (with 「区は選ばない」 and the page link: at most 13 chips)
-OFFERED = "notice_offer"  # the intent recorded with the offer, so it is made once
 
 
 def on_text(ctx: BotContext, session: Session, conversation: Conversation, text: str) -> Reply | None:
@@ -115,7 +113,7 @@ def _topics(session: Session, conversation: Conversation, chosen: list | None, n
     if sub is not None and sub.active:
         chips.append(m.Choice(nt("label.stop", lang), data={"a": "nt", "do": "stop"}))
     chips.append(back_to_menu(lang))
-    return Reply([m.text("\n\n".join(lines), chips)], intent="notices", kind="menu")
+    return Reply([m.text("\n\n".join(lines), chips)], kind="menu")
 
 
 def _wards(conversation: Conversation, chosen: list, page: int) -> Reply:
@@ -126,7 +124,7 @@ def _wards(conversation: Conversation, chosen: list, page: int) -> Reply:
         chips.append(m.Choice(ward_name(code, lang), data={"a": "nt", "do": "w", "s": s, "w": code}))
     other = "label.back_wards" if page else "label.more_wards"
     chips.append(m.Choice(nt(other, lang), data={"a": "nt", "do": "wp", "s": s, "p": "0" if page else "1"}))
-    return Reply([m.text(nt("choose_ward", lang), chips)], intent="notices", kind="menu")
+    return Reply([m.text(nt("choose_ward", lang), chips)], kind="menu")
 
 
 def _save(ctx: BotContext, session: Session, conversation: Conversation, chosen: list, ward: str | None) -> Reply:
@@ -136,14 +134,14 @@ def _save(ctx: BotContext, session: Session, conversation: Conversation, chosen:
     names = "、".join(topic_name(x, lang) for x in sub.topics)
     text = nt("saved", lang, topics=names, ward=ward_name(sub.ward, lang))
     chips = [m.Choice(nt("label.settings", lang), data={"a": "nt"}), back_to_menu(lang)]
-    return Reply([m.text(text, chips)], intent="notices")
+    return Reply([m.text(text, chips)])
 
 
 def _stop(ctx: BotContext, session: Session, conversation: Conversation) -> Reply:
     lang = conversation.user.language
     stopped = stop(session, conversation.user_id, ctx.clock())
     text = nt("stopped" if stopped else "not_subscribed", lang)
-    return Reply([m.text(text, main_menu(lang))], intent="notices")
+    return Reply([m.text(text, main_menu(lang))])
 
 
 def menu_choice(lang: str = "ja") -> m.Choice:
@@ -151,17 +149,17 @@ def menu_choice(lang: str = "ja") -> m.Choice:
     return m.Choice(nt("label.open", lang), data={"a": "nt"})
 
 
-def offer_after_helpful(session: Session, conversation: Conversation, topic: str | None) -> Reply | None:
+def offer_after_helpful(
+    ctx: BotContext, session: Session, conversation: Conversation, topic: str | None
+) -> Reply | None:
     """After a helpful answer: once per resident, and only to one who never chose, offer notices on the topic."""
-    if subscription(session, conversation.user_id) is not None:
+    if subscription(session, conversation.user_id) is not None:  # chosen, stopped, or offered before
         return None
-    made = session.scalar(select(exists().where(Message.user_id == conversation.user_id, Message.intent == OFFERED)))
-    if made:
-        return None
+    note_offer(session, conversation.user_id, ctx.clock())
     lang = conversation.user.language
     wanted = topic if topic in TOPICS else None
     offer = nt("offer", lang, topic=topic_name(wanted, lang)) if wanted else nt("offer_any", lang)
     text = t("answer.feedback_yes", lang) + "\n\n" + offer
     data = {"a": "nt", "s": wanted} if wanted else {"a": "nt"}
     chips = [m.Choice(nt("label.open", lang), data=data), *main_menu(lang)]
-    return Reply([m.text(text, chips)], intent=OFFERED)
+    return Reply([m.text(text, chips)])

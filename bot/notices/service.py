@@ -51,6 +51,13 @@ def subscribe(session: Session, user_id: int, topics, ward: str | None, now: dat
     return sub
 
 
+def note_offer(session: Session, user_id: int, now: datetime) -> None:
+    """Remember that notices were offered (no topics: nothing is sent), so the offer is made once."""
+    entry = {"at": now.isoformat(), "action": "offered"}
+    session.add(NoticeSubscription(user_id=user_id, topics=[], history=[entry]))
+    session.flush()
+
+
 def stop(session: Session, user_id: int, now: datetime, via: str = "chat") -> bool:
     """Stop every notice for the resident; False when none was active. A stop soon after a notice counts
     against that notice (its opt-outs)."""

@@ -102,7 +102,8 @@ def test_after_a_helpful_answer_notices_are_offered_once_with_its_topic_chosen(l
     resident.says("NPO法人を設立するにはどんな書類が必要ですか")
     resident.taps("役に立った")
     assert "お知らせ" not in last_text(resident)  # offered once; never pressed on anyone
-    assert live.subscription(resident) is None
+    sub = live.subscription(resident)  # the offer is remembered; nothing is chosen, so nothing is sent
+    assert not sub.active and [h["action"] for h in sub.history] == ["offered"]
 
 
 def test_the_consent_is_in_the_residents_export_and_erased_with_them(live):
