@@ -1,10 +1,16 @@
-"""One webhook event end to end inside one transaction: dedupe, lock, record, throttle, dispatch, enqueue."""
+"""One webhook event end to end inside one transaction: dedupe, lock, record, throttle, dispatch, enqueue.
+
+The per-event rows (the event id, the transcript lines, the outbox items) are written with SQLAlchemy Core
+statements built once, on the session's connection and so in its transaction; the dialogue keeps the ORM (the
+conversation and user rows it changes are flushed at commit with everything else).
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from bot.dialogue import throttle
@@ -13,16 +19,23 @@ from bot.dialogue.reply import Reply
 from bot.dialogue.texts import t
 from bot.line import messages as m
 from bot.line.inbound import Inbound
-from bot.line.outbox import Claim, enqueue
+from bot.line.outbox import Claim, enqueue_claims
 from bot.line.outbox_policy import RetryPolicy
 from bot.platform.context import BotContext
 from bot.platform.conversation import lock_conversation
 from bot.platform.db import insert_new, unit_of_work, utcnow
-from bot.platform.models import Conversation, InboundEvent, Message, OutboxItem
+from bot.platform.models import Conversation, InboundEvent, Message
 from bot.platform.services import Services
 from knowledge.store import one_version
 
 log = logging.getLogger(__name__)
+_LINES = Message.__table__
+_INSERT_INCOMING = insert(_LINES).returning(_LINES.c.id)
+_LABEL_INCOMING = (
+    update(_LINES)
+    .where(_LINES.c.id == bindparam("line_id"))
+    .values(intent=bindparam("set_intent"), confidence=bindparam("set_confidence"), faq_id=bindparam("set_faq_id"))
+)
 
 
 @dataclass
@@ -31,11 +44,11 @@ class Outcome:
     caller asked for that)."""
 
     reply: Reply | None = None
-    items: list[OutboxItem] = field(default_factory=list)
+    items: list[Claim] = field(default_factory=list)
 
     def claims(self) -> list[Claim]:
         """The items' claims, for sending after commit (only valid when they were created claimed)."""
-        return [Claim.of(item) for item in self.items]
+        return list(self.items)
 
 
 def record_event(session: Session, inbound: Inbound) -> bool:
@@ -52,20 +65,32 @@ def record_event(session: Session, inbound: Inbound) -> bool:
     return False
 
 
-def record_incoming(session: Session, conversation: Conversation, inbound: Inbound) -> Message:
-    """The resident's transcript line for this event (and its reply token), in the caller's transaction."""
+def record_incoming(session: Session, conversation: Conversation, inbound: Inbound) -> int:
+    """The resident's transcript line for this event (and its reply token), in the caller's transaction; its id.
+
+    Inserted at once (the dialogue may read the transcript, e.g. a hand-off's summary); `label_incoming` adds
+    what the reply made of it."""
+    now = utcnow()
     if inbound.reply_token:
-        conversation.last_reply_token, conversation.last_reply_token_at = inbound.reply_token, utcnow()
-    incoming = Message(
-        user_id=conversation.user_id,
-        direction="in",
-        kind=inbound.message_type or inbound.kind,
-        text=inbound.text if inbound.kind == "text" else inbound.data,
-        line_message_id=inbound.message_id,
-        webhook_event_id=inbound.webhook_event_id,
-    )
-    session.add(incoming)
-    return incoming
+        conversation.last_reply_token, conversation.last_reply_token_at = inbound.reply_token, now
+    values = {
+        "user_id": conversation.user_id,
+        "direction": "in",
+        "kind": inbound.message_type or inbound.kind,
+        "text": inbound.text if inbound.kind == "text" else inbound.data,
+        "line_message_id": inbound.message_id,
+        "webhook_event_id": inbound.webhook_event_id,
+        "created_at": now,
+    }
+    return session.connection().execute(_INSERT_INCOMING, values).scalar_one()
+
+
+def label_incoming(session: Session, line_id: int, reply: Reply) -> None:
+    """Store the reply's intent, confidence and FAQ entry on the incoming transcript line (when it has any)."""
+    if reply.intent is None and reply.confidence is None and reply.faq_id is None:
+        return
+    values = {"line_id": line_id, "set_intent": reply.intent, "set_confidence": reply.confidence}
+    session.connection().execute(_LABEL_INCOMING, values | {"set_faq_id": reply.faq_id})
 
 
 def process_inbound(
@@ -91,8 +116,10 @@ def process_inbound(
     if reply is not None:  # flooding: recorded, but answered at most once per window
         record_incoming(session, conversation, inbound)
         meta = {"intent": reply.intent}
-        items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
-        return Outcome(reply, items)
+        claims = enqueue_claims(
+            session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for
+        )
+        return Outcome(reply, claims)
     with one_version():  # one content-version query and no repeated search per event
         if inbound.kind == "text" and ctx.knowledge is not None:
             ctx.knowledge.get(session)  # text is always looked up
@@ -102,10 +129,10 @@ def process_inbound(
         conversation.misunderstood_count = 0 if reply.understood else conversation.misunderstood_count + 1
     if reply is None or not reply.messages:
         return Outcome(reply)
-    incoming.intent, incoming.confidence, incoming.faq_id = reply.intent, reply.confidence, reply.faq_id
+    label_incoming(session, incoming, reply)
     meta = {"intent": reply.intent, "faq_id": reply.faq_id}
-    items = enqueue(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
-    return Outcome(reply, items)
+    claims = enqueue_claims(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
+    return Outcome(reply, claims)
 
 
 def handle_event(svc: Services, inbound: Inbound) -> list[Claim]:
@@ -132,8 +159,8 @@ def _apologise(svc: Services, inbound: Inbound) -> list[Claim]:
             chips = [m.Choice(t("label.human"), data={"a": "human"}), m.Choice(t("label.menu"), data={"a": "menu"})]
             sorry = [] if inbound.standby else [m.text(t("error.sorry"), chips)]  # standby: another channel answers
             token, policy = inbound.reply_token, svc.outbox_policy
-            items = enqueue(session, user.id, user.line_user_id, sorry, token, claim_for=policy)
-        return [Claim.of(item) for item in items]
+            claims = enqueue_claims(session, user.id, user.line_user_id, sorry, token, claim_for=policy)
+        return claims
     except Exception:
         log.exception("could not record the failed event %s", inbound.webhook_event_id)
         return []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import chain
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from knowledge.entries import Entry, entry_from_dict, load_content, load_glossary
@@ -108,16 +110,42 @@ def one_version() -> Iterator[None]:
         _pinned.reset(token)
 
 
+VERSION_TTL = 1.0  # seconds a process trusts the content version it read (another process's edit shows within it)
+_edits = [0]  # FAQ rows written by this process so far (flushes and commits that touched one)
+
+
+def _touches_faq(session: Session) -> bool:
+    return any(isinstance(row, FaqEntry) for row in chain(session.new, session.dirty, session.deleted))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_faq_flush(session: Session, _context) -> None:
+    if _touches_faq(session):
+        session.info["faq_written"] = True
+        _edits[0] += 1
+
+
+@event.listens_for(Session, "after_commit")
+def _note_faq_commit(session: Session) -> None:
+    if session.info.pop("faq_written", False):
+        _edits[0] += 1  # again: a reader between the flush and the commit may have cached the old version
+
+
 @dataclass
 class IndexCache:
-    """Keeps one built index per process and rebuilds it when the stored content changes."""
+    """Keeps one built index per process and rebuilds it when the stored content changes.
+
+    The content version is read at most once per `version_ttl` seconds per process: an edit made in this process
+    shows at once, one made elsewhere within that time."""
 
     glossary: Glossary
     _index: KnowledgeIndex | None = None
     _version: tuple | None = None
+    version_ttl: float = VERSION_TTL
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._checked: tuple[float, int] | None = None  # (monotonic time, _edits) when the version was last read
 
     @classmethod
     def with_shipped_glossary(cls) -> IndexCache:
@@ -129,15 +157,27 @@ class IndexCache:
         pinned = _pinned.get()
         if pinned is not None and (index := pinned.get(id(self))) is not None:
             return index
-        version = content_version(session)
-        with self._lock:
-            if self._index is None or version != self._version:
-                self._index = KnowledgeIndex(published_entries(session), self.glossary)
-                self._version = version
-            index = self._index
+        index = self._recent(session)
+        if index is None:
+            edits, now = _edits[0], time.monotonic()
+            version = content_version(session)
+            with self._lock:
+                if self._index is None or version != self._version:
+                    self._index = KnowledgeIndex(published_entries(session), self.glossary)
+                    self._version = version
+                self._checked = (now, edits)
+                index = self._index
         if pinned is not None:
             pinned[id(self)] = index
         return index
+
+    def _recent(self, session: Session) -> KnowledgeIndex | None:
+        """The index, when its version was read less than `version_ttl` ago and no FAQ row was written since."""
+        with self._lock:
+            checked, index = self._checked, self._index
+        if index is None or checked is None or checked[1] != _edits[0] or _touches_faq(session):
+            return None
+        return index if time.monotonic() - checked[0] < self.version_ttl else None
 
     def entry(self, entry_id: str) -> Entry | None:
         """An entry of the last built index by id (call `get` first in the same event)."""

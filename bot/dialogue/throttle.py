@@ -19,7 +19,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.dialogue.reply import Reply
@@ -91,6 +91,29 @@ def forget_settings() -> None:
         _cached.clear()
 
 
+# Built once (the same statements every event): the resident's messages in the window, and a notice already sent.
+_RECENT = (
+    select(func.count())
+    .select_from(Message)
+    .where(
+        Message.user_id == bindparam("user_id"),
+        Message.direction == "in",
+        Message.kind.not_in(NOT_COUNTED),
+        Message.created_at >= bindparam("since"),
+    )
+)
+_TOLD = (
+    select(Message.id)
+    .where(
+        Message.user_id == bindparam("user_id"),
+        Message.direction == "out",
+        Message.intent == NOTICE_INTENT,
+        Message.created_at >= bindparam("since"),
+    )
+    .limit(1)
+)
+
+
 def check(session: Session, conversation: Conversation, inbound: Inbound) -> Reply | None:
     """None to answer normally; else the reply for a flooding resident (the notice once per window, then silence).
 
@@ -105,29 +128,12 @@ def check(session: Session, conversation: Conversation, inbound: Inbound) -> Rep
         return None
     window = settings.window_seconds
     since = utcnow() - timedelta(seconds=window)
-    earlier = session.scalar(
-        select(func.count())
-        .select_from(Message)
-        .where(
-            Message.user_id == conversation.user_id,
-            Message.direction == "in",
-            Message.kind.not_in(NOT_COUNTED),
-            Message.created_at >= since,
-        )
-    )
+    params = {"user_id": conversation.user_id, "since": since}
+    earlier = session.scalar(_RECENT, params)
     sent = earlier + 1  # and this one
     if sent <= settings.max_messages or _is_crisis(inbound):
         return None
-    told = session.scalar(
-        select(Message.id)
-        .where(
-            Message.user_id == conversation.user_id,
-            Message.direction == "out",
-            Message.intent == NOTICE_INTENT,
-            Message.created_at >= since,
-        )
-        .limit(1)
-    )
+    told = session.scalar(_TOLD, params)
     if told is not None:
         log.info("user %s: %s messages in %s s, over the limit; not answered", conversation.user_id, sent, window)
         return Reply([], intent=NOTICE_INTENT)

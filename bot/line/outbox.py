@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.line.gateway import LineGateway, SendError
@@ -82,6 +82,62 @@ def enqueue(
         items.append(item)
     session.flush()  # one flush for the items and their transcript lines
     return items
+
+
+# The webhook's statements, built once (SQLAlchemy Core: no unit of work, no statement rebuilt per event).
+_OUTBOX = OutboxItem.__table__
+_MESSAGES = Message.__table__
+_INSERT_ITEM = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_INSERT_LINES = insert(_MESSAGES)
+
+
+def enqueue_claims(
+    session: Session,
+    user_id: int,
+    line_user_id: str,
+    messages: list[dict],
+    reply_token: str | None = None,
+    meta: dict | None = None,
+    claim_for: RetryPolicy | None = None,
+) -> list[Claim]:
+    """`enqueue` for the webhook's hot path: the same rows through Core statements built once, on the session's
+    connection (so in its transaction); returns the items' claims (valid to send after commit when created
+    claimed with `claim_for`)."""
+    connection, now, claims, lines = session.connection(), utcnow(), [], []
+    meta = {"intent": None, "faq_id": None} | (meta or {})
+    for start in range(0, len(messages), MAX_MESSAGES):
+        batch = messages[start : start + MAX_MESSAGES]
+        token = reply_token if start == 0 else None
+        values = {
+            "user_id": user_id,
+            "line_user_id": line_user_id,
+            "reply_token": token,
+            "reply_token_at": now if token else None,
+            "messages": batch,
+            "retry_key": str(uuid.uuid4()),
+            "status": "pending",
+            "attempts": 0,
+            "reply_unsettled": 0,
+            "created_at": now,
+            "claimed_at": None,
+            "claimed_until": None,
+        }
+        if claim_for is not None:  # the same values as claim() sets, without its UPDATE
+            values |= {"claimed_at": now, "claimed_until": now + claim_for.lease, "attempts": 1}
+            values["reply_unsettled"] = 1 if token else 0
+        item_id = connection.execute(_INSERT_ITEM, values).scalar_one()
+        claims.append(
+            Claim(item_id, line_user_id, token, values["reply_token_at"], batch, values["retry_key"],
+                  values["attempts"], values["reply_unsettled"])
+        )  # fmt: skip
+        for message in batch:
+            kind = message.get("type", "text")
+            lines.append({"user_id": user_id, "direction": "out", "kind": kind, "text": visible_text(message),
+                          "payload": message, "outbox_id": item_id, "intent": meta["intent"],
+                          "faq_id": meta["faq_id"], "created_at": now})  # fmt: skip
+    if lines:
+        connection.execute(_INSERT_LINES, lines)
+    return claims
 
 
 def _due(now: datetime):
@@ -220,18 +276,33 @@ def record(
         now, later = utcnow(), []
         sent = [(c, a) for c, a in outcomes if a.error is None]
         for (via, note, settle), group in _grouped(sent).items():  # usually one UPDATE for a whole batch
-            values: dict = {"status": "sent", "via": via, "sent_at": now, "last_error": note}
-            values |= {"claimed_until": None, "next_attempt_at": None}  # the lease and any backoff are over
-            if settle:
-                values["reply_unsettled"] = OutboxItem.reply_unsettled - 1
-            mine = (OutboxItem.id.in_([c.id for c in group]), OutboxItem.status == "pending")
-            session.execute(update(OutboxItem).where(*mine).values(values))
+            values = {"ids": [c.id for c in group], "set_via": via, "set_sent_at": now, "set_last_error": note}
+            session.connection().execute(_MARK_SENT[settle], values)
         for item, failed in outcomes:
             if failed.error is not None:
                 when = _record_failure(session, item, failed, policy, now)
                 if when is not None:
                     later.append((item.id, when))
     return later
+
+
+def _mark_sent(settle: bool):
+    """UPDATE the pending items among `ids` to sent (lease and backoff over), settling a reply attempt or not."""
+    values = {
+        "status": "sent",
+        "via": bindparam("set_via"),
+        "sent_at": bindparam("set_sent_at"),
+        "last_error": bindparam("set_last_error"),
+        "claimed_until": None,
+        "next_attempt_at": None,
+    }
+    if settle:
+        values["reply_unsettled"] = _OUTBOX.c.reply_unsettled - 1
+    mine = (_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status == "pending")
+    return update(_OUTBOX).where(*mine).values(values)
+
+
+_MARK_SENT = {settle: _mark_sent(settle) for settle in (False, True)}  # built once
 
 
 def _settles(item: Claim, attempt: Attempt) -> bool:

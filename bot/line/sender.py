@@ -1,11 +1,12 @@
 """Sends committed outbox items after the webhook has answered, on a small thread pool.
 
 Items arrive claimed (`send`, from the webhook) or as ids to claim first (`submit`). Outcomes go to one
-recorder thread that stores whatever has accumulated in a single transaction, so under load many sends share
-one commit, and when idle each is stored at once. A failed item is tried again by this process when its
-backoff is short (a timer resubmits it), and by the worker's sweeper otherwise; the claim lease makes the two
-safe together. At exit (gunicorn stops a worker gracefully) every sender finishes its sends and stores their
-outcomes; after a crash the leases run out and the sweeper settles what was left.
+recorder thread that stores them in batches, one transaction each: it waits RECORD_LINGER after the first
+outcome for others to join it, so that even at modest rates several sends share one commit (the items are
+sent meanwhile; only the bookkeeping waits, and their leases keep other processes away). A failed item is tried
+again by this process when its backoff is short (a timer resubmits it), and by the worker's sweeper otherwise;
+the claim lease makes the two safe together. At exit (gunicorn stops a worker gracefully) every sender finishes
+its sends and stores their outcomes; after a crash the leases run out and the sweeper settles what was left.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import atexit
 import logging
 import queue
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -28,6 +30,7 @@ from bot.platform.db import utcnow
 log = logging.getLogger(__name__)
 MAX_TIMERS = 200  # beyond this many waiting retries (a long LINE outage), the sweeper does the rest
 MAX_BATCH = 200  # outcomes stored per transaction at most
+RECORD_LINGER = 0.1  # seconds the recorder waits for more outcomes to store with the first (one commit for all)
 _live: weakref.WeakSet[Sender] = weakref.WeakSet()
 
 
@@ -106,10 +109,11 @@ class Sender:
             first = self._outcomes.get()
             if first is None:
                 return
-            batch = [first]
+            batch, until = [first], time.monotonic() + RECORD_LINGER
             while len(batch) < MAX_BATCH:
+                left = until - time.monotonic()
                 try:
-                    more = self._outcomes.get_nowait()
+                    more = self._outcomes.get(timeout=left) if left > 0 else self._outcomes.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:

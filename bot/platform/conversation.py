@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,13 +24,16 @@ def lock_conversation(session: Session, line_user_id: str) -> Conversation:
     return conversation
 
 
+# Built once: the statement is the same for every event, only the user differs.
+_LOCKED = (
+    select(Conversation, LineUser)
+    .join(LineUser, LineUser.id == Conversation.user_id)
+    .where(LineUser.line_user_id == bindparam("line_user_id"))
+    .with_for_update(of=Conversation)
+)
+
+
 def _locked(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:
     """The conversation and its user in one statement, the conversation row locked."""
-    query = (
-        select(Conversation, LineUser)
-        .join(LineUser, LineUser.id == Conversation.user_id)
-        .where(LineUser.line_user_id == line_user_id)
-        .with_for_update(of=Conversation)
-    )
-    row = session.execute(query).one_or_none()
+    row = session.execute(_LOCKED, {"line_user_id": line_user_id}).one_or_none()
     return None if row is None else (row[0], row[1])

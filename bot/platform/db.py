@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy import DateTime, bindparam, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -54,10 +55,15 @@ def set_clock(clock: Callable[[], datetime] | None) -> None:
     _clock = clock
 
 
+IDLE_PING_SECONDS = 5.0  # a pooled connection idle longer than this is pinged before use
+
+
 def make_engine(url: str) -> Engine:
     """Engine for a URL; SQLite gets WAL, foreign keys and write-locking transactions."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, future=True)
+        engine = create_engine(url, future=True)
+        _ping_when_idle(engine)
+        return engine
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     if not in_memory:
         Path(url.split("sqlite:///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
@@ -84,14 +90,48 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling without a round trip per checkout: a connection that sat in the pool
+    longer than IDLE_PING_SECONDS (a database restart or a dropped idle connection is likely only then) is
+    pinged first and replaced if dead; one in steady use is not. A connection that dies while in use makes
+    SQLAlchemy invalidate the pool's older connections, so the next checkouts reconnect."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool discards the connection and checks out another (or a new one)
+            raise exc.DisconnectionError(str(error)) from error
+        if not alive:
+            raise exc.DisconnectionError("ping failed")
+
+
 _DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_insert_new_cache: dict[tuple, object] = {}
 
 
 def insert_new(session: Session, model: type[Base], key: str, values: dict):
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id: the new row's id, or None when `key` already exists
-    (one statement, no savepoint; PostgreSQL waits for a concurrent insert of the same key to settle)."""
-    insert = _DIALECT_INSERTS[session.get_bind().dialect.name](model).values(values)
-    return session.execute(insert.on_conflict_do_nothing(index_elements=[key]).returning(model.id)).scalar()
+    (one statement, no savepoint; PostgreSQL waits for a concurrent insert of the same key to settle).
+
+    The statement is built once per table, key and set of columns (a Core insert with bound parameters) and
+    runs on the session's connection, without the ORM."""
+    connection = session.connection()
+    cache_key = (connection.dialect.name, model, key, tuple(values))
+    statement = _insert_new_cache.get(cache_key)
+    if statement is None:
+        table = model.__table__
+        insert = _DIALECT_INSERTS[connection.dialect.name](table).values({k: bindparam(k) for k in values})
+        statement = insert.on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
+        _insert_new_cache[cache_key] = statement
+    return connection.execute(statement, values).scalar()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

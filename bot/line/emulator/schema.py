@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from pathlib import Path
 
 import yaml
@@ -82,11 +83,57 @@ def validator(filename: str, name: str) -> Draft202012Validator:
 
 
 def errors(filename: str, name: str, instance) -> list[dict]:
-    """LINE-style error details ({"message", "property"}) for everything wrong with `instance`."""
+    """LINE-style error details ({"message", "property"}) for everything wrong with `instance`.
+
+    A request's messages are checked one by one against the message schema, each distinct message once per
+    process (the bot sends the same cards again and again): the rest of the request is checked every time
+    against the request's schema with its message list's items left open. Same errors as checking it whole."""
+    split = _message_list(filename, name)
+    if split is None or not isinstance(instance, dict) or not isinstance(instance.get(split[0]), list):
+        return _all_errors(validator(filename, name), instance)
+    key, item_schema = split
+    details = _all_errors(_shell_validator(filename, name), instance)
+    for index, message in enumerate(instance[key]):
+        for detail in _item_errors(filename, item_schema, json.dumps(message, sort_keys=True)):
+            inner = detail["property"]
+            where = prop_path([key, index]) + ("" if not inner else inner if inner[0] == "[" else "." + inner)
+            details.append({"message": detail["message"], "property": where})
+    return details
+
+
+def _all_errors(check: Draft202012Validator, instance) -> list[dict]:
     details: list[dict] = []
-    for error in validator(filename, name).iter_errors(instance):
+    for error in check.iter_errors(instance):
         details.extend(_details(error))
     return details
+
+
+@functools.cache
+def _message_list(filename: str, name: str) -> tuple[str, str] | None:
+    """("messages", "Message") when request schema `name` has a list of messages checked one by one."""
+    schema = _components(filename).get(name, {})
+    items = schema.get("properties", {}).get("messages", {}).get("items", {})
+    ref = items.get("$ref", "") if isinstance(items, dict) else ""
+    return ("messages", ref[len(PREFIX) :]) if ref.startswith(PREFIX) else None
+
+
+@functools.cache
+def _shell_validator(filename: str, name: str) -> Draft202012Validator:
+    """Request schema `name` with its message list's items only required to be objects."""
+    schemas = dict(_components(filename))
+    shell = copy.deepcopy(schemas[name])
+    shell["properties"]["messages"]["items"] = {"type": "object"}
+    schemas[name + "__shell"] = shell
+    return Draft202012Validator({"$ref": PREFIX + name + "__shell", "components": {"schemas": schemas}})
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_errors(filename: str, item_schema: str, dumped: str) -> tuple[dict, ...]:
+    """Errors of one message (as JSON), properties relative to the message; cached per distinct message."""
+    message = json.loads(dumped)
+    if not isinstance(message, dict):  # the shell reports a non-object; nothing more to say
+        return ()
+    return tuple(_all_errors(validator(filename, item_schema), message))
 
 
 def _details(error) -> list[dict]:
