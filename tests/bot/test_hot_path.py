@@ -1,0 +1,143 @@
+"""The webhook's lean hot path: the per-event rows in one transaction, the content-version cache, the pool's
+idle ping, batched outcomes and the emulator's validation cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.line.emulator import api, schema
+from bot.line.outbox import Attempt, Claim
+from bot.line.sender import Sender
+from bot.platform import db
+from bot.platform.db import make_engine, make_session_factory, unit_of_work
+from bot.platform.models import InboundEvent, Message, OutboxItem
+from knowledge.models import FaqEntry
+from knowledge.store import IndexCache
+from tests.conftest import TEST_DATABASE
+from tests.support.events import text_event
+
+
+def test_a_text_event_stores_its_event_id_transcript_and_claimed_outbox_item_together(post_events, app):
+    assert post_events(text_event("駐車場はありますか")).status_code == 200
+    factory = app.extensions["madoguchi"].session_factory
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(InboundEvent)) == 1
+        incoming = session.scalars(select(Message).where(Message.direction == "in")).one()
+        outgoing = session.scalars(select(Message).where(Message.direction == "out")).all()
+        item = session.scalars(select(OutboxItem)).one()
+    assert incoming.text == "駐車場はありますか" and incoming.intent is not None  # labelled with what the reply made
+    assert outgoing and all(line.outbox_id == item.id for line in outgoing)
+    assert {line.intent for line in outgoing} == {incoming.intent}
+    assert item.reply_token is not None and item.attempts == 1  # created claimed for this process's first attempt
+
+
+def test_a_redelivered_event_adds_nothing(post_events, app):
+    post_events(text_event("駐車場はありますか", event_id="01EVENTREDELIVERED0000000"))
+    post_events(text_event("駐車場はありますか", event_id="01EVENTREDELIVERED0000000", redelivery=True))
+    with app.extensions["madoguchi"].session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxItem)) == 1
+        assert session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")) == 1
+
+
+def test_the_content_version_is_read_once_a_second_but_an_edit_in_this_process_shows_at_once(db_url):
+    engine = make_engine(db_url)
+    factory = make_session_factory(engine)
+    cache = IndexCache.with_shipped_glossary()
+    try:
+        with factory() as session:
+            first = cache.get(session)
+            assert cache.get(session) is first
+        with unit_of_work(factory) as session:  # staff edit an entry in this process (the admin)
+            entry = session.scalars(select(FaqEntry).order_by(FaqEntry.id)).first()
+            entry.version += 1
+        with factory() as session:
+            assert cache.get(session) is not first
+            second = cache.get(session)
+        with engine.begin() as connection:  # another process's edit: not seen through the ORM here
+            connection.execute(text("UPDATE faq_entries SET version = version + 1 WHERE id = :id"), {"id": entry.id})
+        with factory() as session:
+            assert cache.get(session) is second  # within the second
+            cache._checked = (time.monotonic() - cache.version_ttl, cache._checked[1])
+            assert cache.get(session) is not second  # after it
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="a dropped server connection is a PostgreSQL matter")
+def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_when_the_server_dropped_it(db_url, monkeypatch):
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        other = make_engine(db_url)
+        with other.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        other.dispose()
+        monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)
+        with engine.connect() as connection:  # the dead connection is pinged, dropped and replaced
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged(db_url):
+    engine = make_engine(db_url)
+    pings = []
+    original = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda connection: pings.append(1) or original(connection)
+    try:
+        for _ in range(5):
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        assert pings == []
+    finally:
+        engine.dispose()
+
+
+def test_outcomes_arriving_close_together_are_stored_in_one_transaction(monkeypatch):
+    import bot.line.sender as sender_module
+
+    batches, done = [], threading.Event()
+
+    def record(factory, outcomes, policy=None):
+        batches.append(len(outcomes))
+        if sum(batches) == 3:
+            done.set()
+        return []
+
+    monkeypatch.setattr(sender_module, "record", record)
+    sender = Sender(factory=None, gateway=None, asynchronous=True)
+    try:
+        sender._start_recorder()
+        for item_id in (1, 2, 3):
+            sender._outcomes.put((Claim(item_id, "U1", None, None, [], "k", 1, 0), Attempt("push")))
+            time.sleep(0.01)
+        assert done.wait(5)
+        assert batches == [3]
+    finally:
+        sender.shutdown()
+
+
+def test_the_emulator_reports_the_same_errors_when_it_checks_each_distinct_message_once():
+    bad = {
+        "replyToken": 7,
+        "messages": [
+            {"type": "text", "text": "ok"},
+            {"type": "flex", "altText": "a", "contents": {"type": "bubble", "body": {"type": "nope"}}},
+            3,
+            {"type": "text"},
+            {"type": "sticker", "packageId": "1"},
+            {"type": "text", "text": "ok"},
+        ],
+    }
+    for _ in range(2):  # the second time from the cache
+        whole = []
+        for error in schema.validator(api.SPEC, "ReplyMessageRequest").iter_errors(bad):
+            whole += schema._details(error)
+        split = schema.errors(api.SPEC, "ReplyMessageRequest", bad)
+        assert {(d["property"], d["message"]) for d in split} == {(d["property"], d["message"]) for d in whole}
+        assert {d["property"] for d in split} >= {"replyToken", "messages", "messages[2]", "messages[3].text"}
