@@ -144,6 +144,54 @@ class _Recorder:
             }
 
 
+def _keep_alive_handler():
+    """werkzeug's request handler, keeping HTTP/1.1 connections open as LINE's API does (werkzeug's own closes
+    every connection after one request, so each reply the bot sent paid for a new TCP connection on both sides).
+
+    The request body is read whole to its Content-Length before the app runs and the response is sent with its
+    length, so the next request on the connection starts where it should; a chunked request falls back to
+    werkzeug's handling (which closes the connection)."""
+    import io
+
+    from werkzeug.serving import WSGIRequestHandler
+
+    class KeepAliveHandler(WSGIRequestHandler):
+        def run_wsgi(self) -> None:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked" or self.headers.get("Expect"):
+                super().run_wsgi()
+                return
+            self.environ = environ = self.make_environ()
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            environ["wsgi.input"] = io.BytesIO(self.rfile.read(length) if length > 0 else b"")
+            environ["wsgi.input_terminated"] = True
+            started: list = []
+
+            def start_response(status, headers, exc_info=None):
+                started[:] = [status, headers]
+                return lambda data: chunks.append(data)
+
+            chunks: list[bytes] = []
+            result = self.server.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+            status, headers = started
+            code, _space, message = status.partition(" ")
+            data = b"".join(chunks)
+            self.send_response(int(code), message)
+            for key, value in headers:
+                if key.lower() not in ("content-length", "connection"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+
+    return KeepAliveHandler
+
+
 def _emulator_main(conn, listener_fd: int) -> None:
     """Child process: serve the emulator on the listening socket it was given; answer commands until "stop"."""
     from flask import Flask
@@ -162,7 +210,7 @@ def _emulator_main(conn, listener_fd: int) -> None:
     for name in ("ReplyMessageRequest", "PushMessageRequest"):  # compiled once, before the first request
         schema.validator(api.SPEC, name)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
-    server = make_server(host, port, app, threaded=True, fd=listener_fd)
+    server = make_server(host, port, app, threaded=True, fd=listener_fd, request_handler=_keep_alive_handler())
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     recorder = _Recorder(store)
 
