@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.booking import flow as booking
 from bot.booking.mine import my_bookings
-from bot.dialogue.cards import entry_intent, entry_reply
+from bot.dialogue.cards import entry_intent, entry_reply, fill_placeholders
 from bot.dialogue.crisis import crisis_messages
 from bot.dialogue.flows import guided
 from bot.dialogue.menu import back_to_menu, main_menu, path_choice
@@ -36,11 +36,15 @@ MANAGE_PATTERN = re.compile(
 )
 
 
-def suggestions(matches: list[Match], lang: str, intent: str, confidence: float) -> Reply:
-    """「もしかして」 with the top matches as chips, plus a person and the menu."""
-    chips = [m.Choice(x.entry.question, data={"a": "faq", "id": x.entry.id}) for x in matches[:3]]
-    chips += [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
-    return Reply([m.text(t("answer.did_you_mean", lang), chips)], intent=intent, confidence=confidence, kind="suggest")
+def suggestions(ctx: BotContext, matches: list[Match], lang: str, intent: str, confidence: float) -> Reply:
+    """「もしかして」: the top matches' full questions as a tappable list; chips for a person and the menu."""
+    options = [
+        m.Choice(fill_placeholders(ctx, x.entry.question_for(lang)), data={"a": "faq", "id": x.entry.id})
+        for x in matches[:3]
+    ]
+    chips = [m.Choice(t("label.human", lang), data={"a": "human"}), back_to_menu(lang)]
+    message = m.option_list(t("answer.did_you_mean", lang), options, chips)
+    return Reply([message], intent=intent, confidence=confidence, kind="suggest")
 
 
 def dont_know(lang: str, intent: str | None, confidence: float) -> Reply:
@@ -122,7 +126,7 @@ def _route(
     nothing_to_go_on = intent == "out_of_scope" and conf < OUT_OF_SCOPE_CONFIDENCE  # 「もにゃもにゃ」
     if best and best.score >= cut.suggest and not nothing_to_go_on:
         log_unanswered(session, text, "low_confidence", triage, best)
-        return suggestions(matches, lang, intent, best.score)
+        return suggestions(ctx, matches, lang, intent, best.score)
     log_unanswered(session, text, "abstained", triage, best)
     if triage.alternatives and conf >= 0.3:
         chips = [path_choice(p, lang) for p in (intent, *triage.alternatives)] + [back_to_menu(lang)]

@@ -112,6 +112,33 @@ def card(c: Card, choices: list[Choice] | None = None) -> dict:
     return message
 
 
+def option_list(heading: str, options: list[Choice], choices: list[Choice] | None = None) -> dict:
+    """A flex bubble listing options in full (each row tappable, wrapped, not cut at a chip's 20 characters)."""
+    rows: list[dict] = [{"type": "text", "text": clip(heading, 200), "weight": "bold", "size": "sm", "wrap": True}]
+    for option in options[:5]:
+        rows.append({"type": "separator", "margin": "md"})
+        rows.append(
+            {
+                "type": "box",
+                "layout": "horizontal",
+                "margin": "md",
+                "action": option.action(),
+                "contents": [
+                    {"type": "text", "text": "▶", "size": "sm", "color": "#06c755", "flex": 0},
+                    {"type": "text", "text": clip(option.label, 200), "size": "md", "wrap": True, "color": "#1a5fb4"},
+                ],
+                "spacing": "sm",
+            }
+        )
+    alt = clip("\n".join([heading, *(f"・{o.label}" for o in options[:5])]), MAX_ALT_TEXT)
+    bubble = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": rows}}
+    message = {"type": "flex", "altText": alt, "contents": bubble}
+    qr = quick_reply(choices or [])
+    if qr:
+        message["quickReply"] = qr
+    return message
+
+
 def visible_text(message: dict) -> str:
     """All human-visible text of a message object: text, flex text, alt text and labels."""
     parts: list[str] = []

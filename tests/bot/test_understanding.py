@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.conversation import freeze_clock, quick_labels
-from tests.support.driver import WebhookUser, visible
+from tests.support.conversation import freeze_clock, quick_labels, spec_errors
+from tests.support.driver import WebhookUser, actions, visible
 
 
 @pytest.fixture
@@ -83,3 +83,51 @@ def test_an_open_wish_opens_the_path_and_a_question_gets_the_answer_with_the_pat
     assert "どなたの活動" in visible(user.says("ぼらんてぃあ始めたい"))
     text = visible(user.says("ボランティア保険はどこで入れますか"))
     assert "社会福祉協議会" in text and "ボランティアを始めたい" in quick_labels(user.last)
+
+
+def test_did_you_mean_lists_the_full_questions_and_a_tap_answers(user):
+    reply = user.says("協働ラボって何人くらい入れる？")
+    assert reply[0]["type"] == "flex" and "もしかして" in reply[0]["altText"]
+    assert spec_errors(reply) == []
+    rows = [a for a in actions(reply) if a["type"] == "postback" and "a=faq" in a["data"]]
+    full = [a["displayText"] for a in rows]
+    assert "協働ラボは何人で、何時間まで使えますか？" in full  # in full, not cut at a chip's 20 characters
+    assert quick_labels(reply) == ["相談員と話したい", "最初に戻る"]  # chips stay for navigation only
+    answer = visible(user.tap(rows[full.index("協働ラボは何人で、何時間まで使えますか？")]))
+    assert "役に立ちましたか" in answer and "協働ラボの打合せ利用" in answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ひと と はなしたい",
+        "折り返し電話ください",
+        "担当者さんから電話もらえますか",
+        "I'd prefer to speak with a staff member",
+        "協働コーディネーターの方とお話ししたいのですが",
+    ],
+)
+def test_asking_for_a_person_in_everyday_words_is_handed_to_a_coordinator(user, message):
+    text = visible(user.says(message))
+    assert "担当者におつなぎします" in text or "connecting you with a coordinator" in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["アイドルグループの解散理由を知りたい", "部活の解散時間って何時が普通？", "荷物を預けられるロッカーある？"],
+)
+def test_a_topic_or_crisis_word_used_of_something_else_is_neither(user, message):
+    text = visible(user.says(message))
+    assert "0120-279-338" not in text and "いまはどの段階ですか" not in text
+
+
+@pytest.mark.parametrize(
+    ("message", "number"),
+    [
+        ("学習支援に来てる中学生が、家に帰ると殴られるって打ち明けてくれた", "189"),
+        ("おっとに けられました", "#8008"),
+        ("知らない人に後をつけられている気がして怖い", "110"),
+    ],
+)
+def test_a_crisis_about_a_child_a_partner_or_a_stalker_lists_the_fitting_line(user, message, number):
+    assert number in visible(user.says(message))

@@ -24,7 +24,7 @@ def _buttons(node) -> list[dict]:
         return [a for child in node for a in _buttons(child)]
     if not isinstance(node, dict):
         return []
-    own = [node["action"]] if node.get("type") == "button" and "action" in node else []
+    own = [node["action"]] if node.get("type") in ("button", "box") and "action" in node else []
     own += node.get("actions", []) if isinstance(node.get("actions"), list) else []
     return own + [a for key, child in node.items() if key != "action" for a in _buttons(child)]
 
