@@ -68,6 +68,7 @@ class Lexicon:
     crisis_pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     not_crisis: tuple[str, ...]
     human: tuple[str, ...]
+    not_human: tuple[str, ...]
     human_pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     booking: tuple[str, ...]
     booking_weak: tuple[str, ...]
@@ -104,6 +105,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         crisis_pairs=tuple((_terms(left), _terms(right)) for left, right in data["crisis"].get("pairs") or []),
         not_crisis=_terms(data["crisis"]["not_crisis"]),
         human=_terms(data["human"]),
+        not_human=_terms(data.get("not_human")),
         human_pairs=tuple((_terms(a), _terms(b)) for a, b in data.get("human_pairs") or []),
         booking=_terms(data["booking"]["strong"]),
         booking_weak=_terms(data["booking"]["with_consultation"]),
@@ -206,7 +208,10 @@ def names_topic(text: str, intent: str) -> bool:
 
 
 def asks_for_person(norm: str, lex: Lexicon) -> bool:
-    """「人と話したい」, or a person named with a request to reach them (not 「スタッフさんに頼まれました」)."""
+    """「人と話したい」, or a person named with a request to reach them (not 「スタッフさんに頼まれました」, nor
+    「同じ立場の人と話せる場」)."""
+    for phrase in lex.not_human:
+        norm = norm.replace(phrase, "|")
     if any(term in norm for term in lex.human):
         return True
     return any(any(a in norm for a in left) and any(b in norm for b in right) for left, right in lex.human_pairs)

@@ -101,7 +101,11 @@ def _route(
     if intent == "greeting":
         key = _greeting_key(text.lower())
         return Reply([m.text(t(key, lang, centre=ctx.profile.name), main_menu(lang))], intent=intent, confidence=conf)
+    cut = ctx.knowledge.get(session).calibration
+    specific = asks_specific(text)
     if intent == "booking":
+        if _asks_about_booking(text, triage, best, cut.answer):  # 「予約ってLINEからできる？」: answer, then the button
+            return _answer(ctx, best, matches, cut.suggest, lang, intent)
         if MANAGE_PATTERN.search(text):
             reply = my_bookings(ctx, session, conversation)
         else:
@@ -110,13 +114,14 @@ def _route(
         return reply
     # An out-of-scope message is only answered by a referral entry (「iPhoneの使い方」 is not 「このLINEの使い方」).
     fits = intent != "out_of_scope" or best is not None and best.entry.topic == "referral"
-    cut = ctx.knowledge.get(session).calibration
-    specific = asks_specific(text)
     bare = not specific and names_topic(text, intent) and len(normalize(text)) <= BARE_TOPIC_LENGTH
     if bare and intent in guided.GUIDED and not triage.alternatives:  # 「解散」「NPO」: narrow it down, don't guess
         return _guide(ctx, session, conversation, intent, conf, text)
     if best and best.score >= cut.answer and fits and (specific or not is_open_wish(text)):
         return _answer(ctx, best, matches, cut.suggest, lang, intent)
+    if intent == "out_of_scope" and fits and best.score >= cut.suggest:  # 「ひとり親で…話せる場」: where to turn
+        log_unanswered(session, text, "low_confidence", triage, best)
+        return suggestions(ctx, matches, lang, intent, best.score)
     if intent == "out_of_scope" and conf >= OUT_OF_SCOPE_CONFIDENCE:
         return Reply([m.text(t("out_of_scope", lang), main_menu(lang))], intent=intent, confidence=conf)
     guide = intent in guided.GUIDED and conf >= GUIDE_CONFIDENCE and not triage.alternatives
@@ -133,6 +138,13 @@ def _route(
         text_ = t("answer.unsure_path", lang)
         return Reply([m.text(text_, chips)], intent=intent, confidence=conf, understood=False, kind="abstain")
     return dont_know(lang, intent, conf)
+
+
+def _asks_about_booking(text: str, triage: Triage, best: Match | None, answer_cut: float) -> bool:
+    """A question about how booking works (not a wish to book, not a date): the knowledge base answers it."""
+    if best is None or best.score < answer_cut or best.entry.topic != "centre_info":
+        return False
+    return asks_specific(text) and not triage.slots.get("date_words") and not is_open_wish(text)
 
 
 def _answer(ctx: BotContext, best: Match, matches: list[Match], suggest: float, lang: str, intent: str) -> Reply:

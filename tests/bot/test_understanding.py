@@ -131,3 +131,15 @@ def test_a_topic_or_crisis_word_used_of_something_else_is_neither(user, message)
 )
 def test_a_crisis_about_a_child_a_partner_or_a_stalker_lists_the_fitting_line(user, message, number):
     assert number in visible(user.says(message))
+
+
+def test_a_question_about_booking_is_answered_and_a_wish_to_book_starts_booking(user):
+    text = visible(user.says("予約ってLINEからできるの？電話じゃないとだめ？"))
+    assert "このLINEから予約できます" in text and "役に立ちましたか" in text
+    text = visible(user.says("来週の木曜あたり、ボランタリー活動相談の枠あいてますか"))
+    assert "役に立ちましたか" not in text and "相談の種類を変える" in text  # a date named: booking, not the how-to
+
+
+def test_peers_to_talk_with_is_a_referral_not_a_hand_off(user):
+    text = visible(user.says("ひとり親で仕事と家事で手いっぱい。同じ立場の人と話せる場ってありますか"))
+    assert "担当者におつなぎします" not in text and "りんご会" in text
