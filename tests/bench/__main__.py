@@ -2,7 +2,7 @@
 
 import os
 
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # as bot/wsgi.py sets them
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # as bot/__init__.py sets them
     os.environ.setdefault(_variable, "1")
 
 from tests.bench import admin, booking, retrieval, stages, webhook  # noqa: E402 (after the thread settings)

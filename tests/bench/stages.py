@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # as bot/wsgi.py sets them
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # as bot/__init__.py sets them
     os.environ.setdefault(_variable, "1")
 
 from tests.support.events import SECRET, TOKEN, sign  # noqa: E402 (after the thread settings)
