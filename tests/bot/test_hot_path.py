@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from sqlalchemy import func, select, text
 
 from bot.line.emulator import api, schema
@@ -17,7 +16,6 @@ from bot.platform.db import make_engine, make_session_factory, unit_of_work
 from bot.platform.models import InboundEvent, Message, OutboxItem
 from knowledge.models import FaqEntry
 from knowledge.store import IndexCache
-from tests.conftest import TEST_DATABASE
 from tests.support.events import text_event
 
 
@@ -67,8 +65,9 @@ def test_the_content_version_is_read_once_a_second_but_an_edit_in_this_process_s
         engine.dispose()
 
 
-@pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="a dropped server connection is a PostgreSQL matter")
-def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_when_the_server_dropped_it(db_url, monkeypatch):
+def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_when_the_server_dropped_it(pg_url, monkeypatch):
+    """On PostgreSQL in both passes of `make test` (a dropped server connection is a server's matter)."""
+    db_url = pg_url
     engine = make_engine(db_url)
     try:
         with engine.connect() as connection:
