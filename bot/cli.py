@@ -144,7 +144,8 @@ def _redact(url: str) -> str:
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--misses", is_flag=True, help="List the dev set's items whose first reply lacked the fact.")
 @click.option("--calibrate", is_flag=True, help="First re-learn fusion weights and cut-offs on the dev set.")
-def eval_command(path: str | None, misses: bool, calibrate: bool) -> None:
+@click.option("--intent-cv", is_flag=True, help="Also the triage's held-out intent accuracy (5-fold, dev set).")
+def eval_command(path: str | None, misses: bool, calibrate: bool, intent_cv: bool) -> None:
     """First-reply quality on the dev and blind sets (or on PATH), beside a naive baseline."""
     import logging
     from pathlib import Path
@@ -162,6 +163,11 @@ def eval_command(path: str | None, misses: bool, calibrate: bool) -> None:
     click.echo(report(results))
     first = next(iter(results.values()))[0]
     click.echo(confusion(first))
+    if intent_cv:
+        from bot.tools.intent_cv import cross_validate
+
+        held = cross_validate(asker, load_items(DEV_SET))
+        click.echo(f"dev intent, held out (5-fold): accuracy {held.accuracy}, crisis recall {held.crisis_recall}")
     if misses and "blind" not in sets:
         for miss in first.misses:
             click.echo(json.dumps(miss, ensure_ascii=False))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -85,3 +87,16 @@ def shared_model(lexicon_terms: dict[str, list[str]]) -> IntentModel:
         if _model is None:
             _model = IntentModel(training_examples(lexicon_terms))
         return _model
+
+
+@contextmanager
+def trained_on(examples: list[tuple[str, str]]) -> Iterator[IntentModel]:
+    """Within the block the process's model is one trained on `examples` (for cross-validation); then the old one."""
+    global _model
+    with _lock:
+        saved, _model = _model, IntentModel(examples)
+    try:
+        yield _model
+    finally:
+        with _lock:
+            _model = saved
