@@ -30,6 +30,12 @@ GUIDE_CONFIDENCE = 0.6
 OUT_OF_SCOPE_CONFIDENCE = 0.4
 # A message this short (normalised) that only names a topic (「解散」「NPO」「ボランティア」) opens its path.
 BARE_TOPIC_LENGTH = 6
+# How booking works (「予約のやり方は？」「LINEから予約できる？」), not 「予約できますか？」 (a wish to book).
+HOW_BOOKING_WORKS = re.compile(
+    r"やり方|やりかた|方法|どうやって|どうすれば|どうしたら|仕方|しかた|手順|line|ライン|電話|でんわ|前日|当日|何日前|いつまで|"
+    r"how (?:do|can|to)|by phone",
+    re.I,
+)
 # Checking, changing or cancelling an existing booking; 「予約したい」 is a new booking, 「予約した日」 is not.
 MANAGE_PATTERN = re.compile(
     r"キャンセル|きゃんせる|取り?消|確認|変更|変えたい|予約し(?:た(?!い)|てる|ている)|予約済|cancel|change", re.I
@@ -144,7 +150,7 @@ def _asks_about_booking(text: str, triage: Triage, best: Match | None, answer_cu
     """A question about how booking works (not a wish to book, not a date): the knowledge base answers it."""
     if best is None or best.score < answer_cut or best.entry.topic != "centre_info":
         return False
-    return asks_specific(text) and not triage.slots.get("date_words") and not is_open_wish(text)
+    return bool(HOW_BOOKING_WORKS.search(text)) and not triage.slots.get("date_words")
 
 
 def _answer(ctx: BotContext, best: Match, matches: list[Match], suggest: float, lang: str, intent: str) -> Reply:
