@@ -28,28 +28,12 @@ from pathlib import Path
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # as bot/__init__.py sets them
     os.environ.setdefault(_variable, "1")
 
-from tests.support.events import SECRET, TOKEN, sign  # noqa: E402 (after the thread settings)
+from tests.bench.load import TEXTS  # noqa: E402 (after the thread settings)
+from tests.support.events import SECRET, TOKEN, sign  # noqa: E402
 
 USERS = 50
 EVENTS = 400  # after a warm-up of one event per user (first contact), so these are returning users' events
-QUESTIONS = [
-    "ボランティアを始めたい",
-    "センターは何時まで開いていますか",
-    "NPO法人を作るには何人必要ですか",
-    "助成金を探しています",
-    "駐車場はありますか",
-    "会議室を借りたい",
-    "町内会の会計のやり方を知りたい",
-    "子ども食堂を始めたいです",
-    "協働って何ですか",
-    "こんにちは",
-    "休館日はいつ？",
-    "団体の会員が集まらない",
-    "チラシを置いてもらえますか",
-    "ありがとうございました",
-    "自治会を解散したい",
-    "印刷機は使えますか",
-]  # the load benchmark's texts
+QUESTIONS = TEXTS  # the load benchmark's texts
 
 # (module, attribute, stage): what is timed. A missing attribute is skipped (the breakdown runs on older code too).
 STAGES = [
