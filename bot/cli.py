@@ -151,14 +151,23 @@ def eval_command(path: str | None, misses: bool, calibrate: bool, intent_cv: boo
     from pathlib import Path
 
     from bot.tools.ask import Asker
-    from bot.tools.evaluation import BLIND_SET, DEV_SET, confusion, evaluate, load_items, recalibrate, report
+    from bot.tools.evaluation import (
+        BLIND_CRISIS,
+        BLIND_SET,
+        DEV_SET,
+        confusion,
+        evaluate,
+        load_items,
+        recalibrate,
+        report,
+    )
 
     logging.disable(logging.INFO)
     asker = Asker.create()
     if calibrate:  # on the dev set only: the blind set is never learned from
         click.echo(recalibrate(asker, load_items(DEV_SET)).to_json())
         asker = Asker.create()  # a fresh index that reads the new calibration
-    sets = {"file": Path(path)} if path else {"dev": DEV_SET, "blind": BLIND_SET}
+    sets = {"file": Path(path)} if path else {"dev": DEV_SET, "blind": BLIND_SET, "crisis": BLIND_CRISIS}
     results = {name: evaluate(load_items(p), asker) for name, p in sets.items()}
     click.echo(report(results))
     first = next(iter(results.values()))[0]

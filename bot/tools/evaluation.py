@@ -30,7 +30,9 @@ from knowledge.search import passage
 from knowledge.store import published_entries
 
 DEV_SET = DEV_EXAMPLES  # learned from (intent model) and tuned on (fusion, cut-offs)
-BLIND_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "blind" / "blind_questions.jsonl"  # never
+BLIND_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "blind"  # never read item by item
+BLIND_SET = BLIND_DIR / "blind_questions.jsonl"
+BLIND_CRISIS = BLIND_DIR / "blind_crisis.jsonl"  # crisis messages and look-alikes (figurative, topic words, traps)
 _SPACE = re.compile(r"\s+")
 
 
@@ -61,6 +63,8 @@ class Scores:
     abstained: int = 0
     crisis_n: int = 0
     crisis_ok: int = 0
+    calm_n: int = 0
+    false_alarms: int = 0
     kinds: Counter = field(default_factory=Counter)
     confusion: Counter = field(default_factory=Counter)
     misses: list[dict] = field(default_factory=list)
@@ -88,6 +92,9 @@ class Scores:
         if item["intent"] == "crisis":
             self.crisis_n += 1
             self.crisis_ok += kind == "crisis"
+        else:
+            self.calm_n += 1
+            self.false_alarms += kind == "crisis"
 
     def row(self) -> dict[str, float]:
         """Rates for the report."""
@@ -98,6 +105,7 @@ class Scores:
             "menu_instead_of_answer": _rate(self.menus, self.specific_n),
             "abstention": _rate(self.abstained, self.n),
             "crisis_recall": _rate(self.crisis_ok, self.crisis_n),
+            "false_crisis_alarm": _rate(self.false_alarms, self.calm_n),
         }
 
 
