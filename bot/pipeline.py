@@ -69,14 +69,16 @@ def record_incoming(session: Session, conversation: Conversation, inbound: Inbou
     """The resident's transcript line for this event (and its reply token), in the caller's transaction; its id.
 
     Inserted at once (the dialogue may read the transcript, e.g. a hand-off's summary); `label_incoming` adds
-    what the reply made of it."""
+    what the reply made of it. The throttle counts it on the conversation row."""
     now = utcnow()
     if inbound.reply_token:
         conversation.last_reply_token, conversation.last_reply_token_at = inbound.reply_token, now
+    kind = inbound.message_type or inbound.kind
+    throttle.note(session, conversation, kind, now)
     values = {
         "user_id": conversation.user_id,
         "direction": "in",
-        "kind": inbound.message_type or inbound.kind,
+        "kind": kind,
         "text": inbound.text if inbound.kind == "text" else inbound.data,
         "line_message_id": inbound.message_id,
         "webhook_event_id": inbound.webhook_event_id,

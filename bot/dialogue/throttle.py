@@ -1,13 +1,15 @@
 """Per-user flood throttling: past a limit of messages in a sliding window, one polite notice, then silence.
 
-Everything is derived from the database inside the event's transaction, while the resident's conversation row
-is locked (the pipeline takes that lock first), so several web workers agree on the count: the resident's
-messages in the window are counted from the transcript (plus the current one, recorded after the check), and
-"already told" is an outgoing notice in the same window. Messages are always recorded; only answers stop.
+The count is kept on the resident's conversation row, which the pipeline locks first for every event, so several
+web workers agree on it without a query of its own: every counted message the transcript records is noted there
+(`note`, when its line is written: also while a person has the conversation, or when the event failed and was only
+recorded), as its time, keeping those within the window and at most the limit of them, and so is the notice
+(`check`). "Already told" is a notice within the window. Messages are always recorded; only answers stop.
 
 Settings (the `settings` table, defaults here): `throttle.max_messages` (20; 0 turns throttling off) and
 `throttle.window_seconds` (60). Each process reads them at most every SETTINGS_TTL seconds (a change made in the
-admin applies at once in its own process, within that time in the others).
+admin applies at once in its own process, within that time in the others). A limit raised meanwhile counts from
+the times kept under the old one, so for at most one window a flood is counted up to the old limit only.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dialogue.reply import Reply
@@ -27,7 +29,7 @@ from bot.dialogue.texts import t
 from bot.line import messages as m
 from bot.line.inbound import Inbound
 from bot.platform.db import utcnow
-from bot.platform.models import Conversation, Message, Setting
+from bot.platform.models import Conversation, Setting
 from intents import classify
 
 log = logging.getLogger(__name__)
@@ -91,27 +93,16 @@ def forget_settings() -> None:
         _cached.clear()
 
 
-# Built once (the same statements every event): the resident's messages in the window, and a notice already sent.
-_RECENT = (
-    select(func.count())
-    .select_from(Message)
-    .where(
-        Message.user_id == bindparam("user_id"),
-        Message.direction == "in",
-        Message.kind.not_in(NOT_COUNTED),
-        Message.created_at >= bindparam("since"),
-    )
-)
-_TOLD = (
-    select(Message.id)
-    .where(
-        Message.user_id == bindparam("user_id"),
-        Message.direction == "out",
-        Message.intent == NOTICE_INTENT,
-        Message.created_at >= bindparam("since"),
-    )
-    .limit(1)
-)
+def note(session: Session, conversation: Conversation, transcript_kind: str, at: datetime) -> None:
+    """Count one incoming transcript line (of this kind, written at `at`) on the locked conversation row."""
+    if transcript_kind in NOT_COUNTED:
+        return
+    settings = current_settings(session)
+    keep = settings.max_messages or DEFAULT_MAX_MESSAGES  # throttling off: still counted, for when it is on again
+    now = at.timestamp()
+    since = now - settings.window_seconds
+    earlier = [when for when in conversation.throttle_times or () if when >= since]
+    conversation.throttle_times = [*earlier[max(0, len(earlier) - keep + 1) :], round(now, 3)]  # `check` needs no more
 
 
 def check(session: Session, conversation: Conversation, inbound: Inbound) -> Reply | None:
@@ -127,16 +118,17 @@ def check(session: Session, conversation: Conversation, inbound: Inbound) -> Rep
     if settings.max_messages <= 0:
         return None
     window = settings.window_seconds
-    since = utcnow() - timedelta(seconds=window)
-    params = {"user_id": conversation.user_id, "since": since}
-    earlier = session.scalar(_RECENT, params)
+    now = utcnow()
+    since = now.timestamp() - window
+    earlier = sum(1 for when in conversation.throttle_times or () if when >= since)
     sent = earlier + 1  # and this one
     if sent <= settings.max_messages or _is_crisis(inbound):
         return None
-    told = session.scalar(_TOLD, params)
-    if told is not None:
+    told = conversation.throttle_notice_at
+    if told is not None and told.timestamp() >= since:
         log.info("user %s: %s messages in %s s, over the limit; not answered", conversation.user_id, sent, window)
         return Reply([], intent=NOTICE_INTENT)
+    conversation.throttle_notice_at = now
     log.info("user %s: %s messages in %s s, over the limit; asked to slow down", conversation.user_id, sent, window)
     return Reply([m.text(t("throttle.notice", conversation.user.language))], intent=NOTICE_INTENT)
 

@@ -42,6 +42,11 @@ class Conversation(Base):
     misunderstood_count: Mapped[int] = mapped_column(default=0)
     last_reply_token: Mapped[str | None] = mapped_column(String(128))
     last_reply_token_at: Mapped[datetime | None]
+    # The flood throttle's own record (bot/dialogue/throttle.py), kept on this row so that it needs no query of its
+    # own: when the resident's latest counted messages came (epoch seconds; only those within the window, at most
+    # the limit) and when they were last asked to slow down.
+    throttle_times: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    throttle_notice_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[LineUser] = relationship(back_populates="conversation")

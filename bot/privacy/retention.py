@@ -48,7 +48,8 @@ def apply_retention(session: Session, now: datetime, days: int) -> dict[str, int
             update(Conversation)
             .where(Conversation.updated_at < cutoff, Conversation.mode == "bot")
             .where(or_(Conversation.flow.is_not(None), Conversation.last_reply_token.is_not(None)))
-            .values(flow=None, state=None, slots={}, last_reply_token=None, last_reply_token_at=None),
+            .values(flow=None, state=None, slots={}, last_reply_token=None, last_reply_token_at=None)
+            .values(throttle_times=[], throttle_notice_at=None),  # and the times of the messages it anonymises
         ),
     }
     counts["residents"] = _delete_gone_residents(session, cutoff, anon)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.app import create_app
 from bot.dialogue import throttle
 from bot.dialogue.texts import t
 from bot.handoff.models import Handoff
+from bot.platform import db
 from bot.platform.models import Conversation, LineUser, Message, OutboxItem, Setting
 from tests.conftest import offline_config
 from tests.support.admin import create_user, post_form
@@ -78,12 +79,24 @@ def test_the_resident_is_answered_again_once_the_window_has_passed(app, post_eve
     before = len(answers(app, FLOODER))
     post_events(text_event("まだですか", user_id=FLOODER))
     assert len(answers(app, FLOODER)) == before  # silent
-    with factory(app)() as session:  # a minute later (the transcript is what counts)
-        for line in session.scalars(select(Message)):
-            line.created_at -= timedelta(seconds=61)
-        session.commit()
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    db.set_clock(lambda: later)  # a minute later
     post_events(text_event("ボランティアを始めたい", user_id=FLOODER))
     assert len(answers(app, FLOODER)) > before and answers(app, FLOODER)[-1] != NOTICE
+
+
+def test_the_count_is_carried_on_the_conversation_row_and_kept_to_the_limit(app, post_events):
+    set_setting(app, throttle.MAX_MESSAGES_KEY, 3)
+    for i in range(6):
+        post_events(text_event(f"こんにちは {i}", user_id=FLOODER))
+    with factory(app)() as session:
+        conversation = session.scalar(select(Conversation).join(LineUser).where(LineUser.line_user_id == FLOODER))
+        assert len(conversation.throttle_times) == 3  # no more than the limit is needed to tell it was passed
+        assert conversation.throttle_notice_at is not None
+        session.execute(delete(Message))  # the transcript is not what counts (no query of it per event)
+        session.commit()
+    post_events(text_event("まだですか", user_id=FLOODER))
+    assert answers(app, FLOODER) == []  # still silent: the row remembers the flood
 
 
 def test_the_limit_and_window_are_settings_and_zero_turns_it_off(app, post_events):

@@ -123,6 +123,7 @@ def test_a_stale_conversation_forgets_its_half_finished_flow(factory):
         user = resident(s)
         conversation = s.scalar(select(Conversation).where(Conversation.user_id == user.id))
         conversation.flow, conversation.slots = "booking", {"summary": "090-1111-2222"}
+        conversation.throttle_times, conversation.throttle_notice_at = [OLD.timestamp()], OLD  # when it wrote
         s.flush()
         conversation.updated_at = OLD
         s.commit()
@@ -131,6 +132,7 @@ def test_a_stale_conversation_forgets_its_half_finished_flow(factory):
         s.commit()
         conversation = s.scalar(select(Conversation).where(Conversation.user_id == user.id))
         assert (conversation.flow, conversation.slots) == (None, {})
+        assert (conversation.throttle_times, conversation.throttle_notice_at) == ([], None)
 
 
 def test_the_worker_runs_the_job_with_the_configured_period(app, factory):
