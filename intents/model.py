@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -46,16 +47,24 @@ class IntentModel:
         self.pipeline = make_pipeline(features, LogisticRegression(C=c, max_iter=3000, class_weight="balanced"))
         self.pipeline.fit(texts, labels)
         self.labels = list(self.pipeline.classes_)
+        self._vectorizers = [vectorizer for _name, vectorizer in features.transformer_list]
+        self._classifier = self.pipeline[-1]
 
     def probabilities(self, text: str) -> dict[str, float]:
         """P(intent) for one message."""
-        row = self.pipeline.predict_proba([text])[0]
+        row = self._predict_proba([text])[0]
         return {label: float(p) for label, p in zip(self.labels, row, strict=True)}
 
     def predict(self, texts: list[str]) -> list[str]:
         """The most likely intent of each message."""
-        rows = self.pipeline.predict_proba(texts)
+        rows = self._predict_proba(texts)
         return [self.labels[int(i)] for i in np.argmax(rows, axis=1)]
+
+    def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        """The pipeline's predict_proba, the features stacked here: the same numbers without FeatureUnion's
+        per-call parallel dispatch and output wrapping (about a quarter of the model's time per message)."""
+        features = sparse.hstack([vectorizer.transform(texts) for vectorizer in self._vectorizers]).tocsr()
+        return self._classifier.predict_proba(features)
 
 
 def training_examples(lexicon_terms: dict[str, list[str]], path: Path = DEV_EXAMPLES) -> list[tuple[str, str]]:

@@ -59,6 +59,7 @@ DATE_WORDS = (
     "夕方",
     "夜",
 )
+_ORG_TERMS = {org_type: tuple(normalize(t) for t in terms) for org_type, terms in ORG_TYPES.items()}  # matched form
 _DATE = re.compile(r"(\d{1,2})\s*[/月]\s*(\d{1,2})\s*日?")
 _WARD = re.compile("(" + "|".join(sorted(WARDS, key=len, reverse=True)) + ")区")
 
@@ -67,8 +68,8 @@ def extract_slots(text: str, norm: str | None = None) -> dict:
     """Slots found in a message; missing slots are simply absent."""
     norm = normalize(text) if norm is None else norm
     slots: dict = {}
-    for org_type, terms in ORG_TYPES.items():
-        if any(normalize(t) in norm for t in terms):
+    for org_type, terms in _ORG_TERMS.items():
+        if any(t in norm for t in terms):
             slots["org_type"] = org_type
             break
     ward = _WARD.search(text)

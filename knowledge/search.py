@@ -82,7 +82,9 @@ class KnowledgeIndex:
                 texts.append(text)
                 owner.append(position)
         answers = self.embedder.embed([passage(e) for e in self.entries])
-        return self.embedder.embed(texts), np.asarray(owner), answers
+        owner = np.asarray(owner)
+        self._starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0])  # each entry's first text (grouped in order)
+        return self.embedder.embed(texts), owner, answers
 
     def cosines(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Each entry's best embedding similarity to the message, and its answer's (zeros without an embedder)."""
@@ -90,8 +92,7 @@ class KnowledgeIndex:
         if self._vectors is None or not query.strip():
             return best, answer
         vector = self.embedder.query(query[:500])
-        best[:] = -1.0
-        np.maximum.at(best, self._owner, self._vectors @ vector)
+        best = np.maximum.reduceat(self._vectors @ vector, self._starts).astype(np.float64)  # a group per entry
         return np.maximum(best, 0.0), np.maximum(self._answers @ vector, 0.0)
 
     def search(self, query: str, today: date | None = None, k: int = 3) -> list[Match]:

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from bot.dialogue.reply import Reply
@@ -71,8 +71,7 @@ def note_rephrase(
     previous = _previous(session, conversation.user_id, inbound.webhook_event_id)
     if previous is None or previous.kind != "text" or not previous.faq_id or not previous.text:
         return
-    first = _first_reply(session, previous)
-    if first is None or first.kind == "text":  # a path's result (its summary first), not an answer to a question
+    if previous.first_reply_kind in (None, "text"):  # no reply, or a path's result (its summary first): no card
         return
     if is_rephrase(previous.text, text, previous.faq_id, reply.faq_id, confident=reply.kind == "answer"):
         _log(session, previous.text, "rephrased", previous, register, rephrase=text)
@@ -110,19 +109,43 @@ def _weight(gram: str) -> float:
     return 0.5 if gram.isascii() else 1.0
 
 
-def _previous(session: Session, user_id: int, event_id: str | None) -> Message | None:
-    """The resident's message before this event, if it came within REPHRASE_WINDOW (one indexed read, without
-    flushing this event's own rows)."""
-    with session.no_autoflush:
-        query = select(Message).where(
-            Message.user_id == user_id,
-            Message.created_at >= utcnow() - REPHRASE_WINDOW,
-            Message.direction == "in",
-        )
-        if event_id:
-            query = query.where((Message.webhook_event_id != event_id) | Message.webhook_event_id.is_(None))
-        latest = query.order_by(Message.created_at.desc(), Message.id.desc()).limit(1)
-        return session.scalars(latest).first()
+# Built once (the same every text event): the resident's latest message since `since` (but this event's), with the
+# kind of the first message the bot sent after it, in one indexed read.
+_LINES, _AFTER = Message.__table__, Message.__table__.alias("later")
+_FIRST_REPLY_KIND = (
+    select(_AFTER.c.kind)
+    .where(
+        _AFTER.c.user_id == _LINES.c.user_id,
+        _AFTER.c.created_at >= _LINES.c.created_at,
+        _AFTER.c.direction == "out",
+        _AFTER.c.id > _LINES.c.id,
+    )
+    .order_by(_AFTER.c.created_at, _AFTER.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_LATEST_IN = (
+    select(
+        *(_LINES.c[name] for name in ("kind", "text", "faq_id", "intent", "confidence")),
+        _FIRST_REPLY_KIND.label("first_reply_kind"),
+    )
+    .where(
+        _LINES.c.user_id == bindparam("user_id"),
+        _LINES.c.created_at >= bindparam("since"),
+        _LINES.c.direction == "in",
+    )
+    .order_by(_LINES.c.created_at.desc(), _LINES.c.id.desc())
+    .limit(1)
+)
+_OTHER_EVENT = or_(_LINES.c.webhook_event_id != bindparam("event_id"), _LINES.c.webhook_event_id.is_(None))
+_PREVIOUS = {False: _LATEST_IN, True: _LATEST_IN.where(_OTHER_EVENT)}  # by whether there is an event id
+
+
+def _previous(session: Session, user_id: int, event_id: str | None) -> Row | None:
+    """The resident's message before this event, if it came within REPHRASE_WINDOW, and the kind of the bot's first
+    message after it (`first_reply_kind`); read on the event's connection, without flushing its pending changes."""
+    params = {"user_id": user_id, "since": utcnow() - REPHRASE_WINDOW, "event_id": event_id}
+    return session.connection().execute(_PREVIOUS[bool(event_id)], params).first()
 
 
 def _asked_before(session: Session, user_id: int, faq_id: str) -> Message | None:
@@ -146,7 +169,7 @@ def _first_reply(session: Session, asked: Message) -> Message | None:
         return session.scalars(query.order_by(Message.created_at, Message.id).limit(1)).first()
 
 
-def _log(session: Session, question: str, reason: str, asked: Message, register: str, rephrase: str = "") -> None:
+def _log(session: Session, question: str, reason: str, asked: Message | Row, register: str, rephrase: str = "") -> None:
     session.add(
         UnansweredQuestion(
             text=mask_personal_data(question)[:1000],

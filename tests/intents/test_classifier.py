@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intents import classify
+from intents.slots import extract_slots
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,28 @@ def test_a_message_with_no_signs_is_out_of_scope_with_low_confidence():
 
 def test_a_kb_referral_match_makes_a_life_question_out_of_scope():
     assert classify("赤ちゃんと行ける場所", "referral", 0.5).intent == "out_of_scope"
+
+
+def test_the_intent_models_probabilities_are_the_pipelines_own():
+    """The model stacks its features itself (cheaper per message): the numbers are exactly the pipeline's."""
+    import json
+
+    from intents.classifier import lexicon_examples, load_lexicon
+    from intents.model import DEV_EXAMPLES, shared_model
+
+    model = shared_model(lexicon_examples(load_lexicon()))
+    lines = [line for line in DEV_EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [json.loads(line)["text"] for line in lines[::7]]
+    texts += ["", "Where is the centre?", "NPO法人を作りたいです 🙂"]
+    expected = [dict(zip(model.labels, row, strict=True)) for row in model.pipeline.predict_proba(texts)]
+    assert [model.probabilities(text) for text in texts] == expected
+    assert model.predict(texts) == list(model.pipeline.predict(texts))
+
+
+@pytest.mark.parametrize(
+    "text, org_type",
+    [("ＮＰＯ法人の設立", "npo_corp"), ("エヌピーオー法人です", "npo_corp"), ("チョウナイカイの会計", "neighbourhood"),
+     ("サークルを作りたい", "voluntary_group"), ("ボランティアしたい", None)],
+)  # fmt: skip
+def test_organisation_types_are_found_in_any_width_and_kana(text, org_type):
+    assert extract_slots(text).get("org_type") == org_type
