@@ -7,7 +7,9 @@ transcript, the commit, the reply's HTTP call and recording its outcome) runs in
 the thread's CPU clock. A stage's time excludes the stages timed inside it (the semantic retriever's embedding
 is its own line, inside retrieval). Also counted: SQL statements per event (and pool pre-pings).
 
-`python -m tests.bench.stages [--postgresql]`; `make bench` prints it on SQLite.
+Each figure twice: for texts repeated in rotation (every cache keyed by a text warm, as for rich-menu taps) and for
+texts never seen before (every such cache missed). `python -m tests.bench.stages [--postgresql]`; `make bench`
+prints it on SQLite.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import contextlib
 import functools
 import importlib
+import itertools
 import json
 import logging
 import os
@@ -28,7 +31,7 @@ from pathlib import Path
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # as bot/__init__.py sets them
     os.environ.setdefault(_variable, "1")
 
-from tests.bench.load import TEXTS  # noqa: E402 (after the thread settings)
+from tests.bench.texts import TEXTS, distinct_texts  # noqa: E402 (after the thread settings)
 from tests.support.events import SECRET, TOKEN, sign  # noqa: E402
 
 USERS = 50
@@ -48,6 +51,7 @@ STAGES = [
     ("bot.handoff.service", "classify", "classify"),
     ("bot.dialogue.throttle", "classify", "classify"),
     ("bot.pipeline", "dispatch", "dialogue (dispatch, handlers)"),
+    ("bot.dialogue.misses", "note_rephrase", "dialogue: rephrase check (transcript read)"),
     ("bot.pipeline", "enqueue", "outbox + transcript insert"),
     ("bot.pipeline", "record_incoming", "outbox + transcript insert"),
     ("bot.pipeline", "enqueue_claims", "outbox + transcript insert"),
@@ -139,8 +143,26 @@ def _count_statements(engine, counts: dict[str, int]) -> None:
         engine.dialect.do_ping = do_ping
 
 
+PHASES = ("repeated", "distinct")  # texts: a few in rotation (cached after the warm-up); never seen before
+
+
+def _texts(phase: str, events: int) -> list[str]:
+    if phase == "repeated":
+        return [QUESTIONS[i % len(QUESTIONS)] for i in range(events)]
+    return list(itertools.islice(distinct_texts(), events))
+
+
+def _cache_counts() -> dict[str, tuple[int, int]]:
+    """(hits, misses) so far of the per-process caches keyed by a message's text (those this code has)."""
+    from intents import classifier
+    from knowledge import semantic
+
+    found = {"triage": classifier.classify, "embedding": getattr(semantic.shared_embedder(), "recent_queries", None)}
+    return {name: tuple(cached.cache_info()[:2]) for name, cached in found.items() if cached is not None}
+
+
 def run(database_url: str | None = None, events: int = EVENTS, show_sql: bool = False) -> list[str]:
-    """Per-stage CPU of returning users' text events (ms per event)."""
+    """Per-stage CPU of returning users' text events (ms per event), repeated texts beside never-seen ones."""
     from bot.app import create_app
     from bot.line.emulator import store_for
     from bot.line.emulator.webhook_sender import make_event, message_content
@@ -167,45 +189,75 @@ def run(database_url: str | None = None, events: int = EVENTS, show_sql: bool = 
         client = app.test_client()
         counts: dict[str, int] = defaultdict(int)
         _count_statements(app.extensions["madoguchi"].engine, counts)
+        sent = itertools.count()
 
-        def post(i: int) -> None:
-            text = QUESTIONS[i % len(QUESTIONS)]
+        def post(text: str) -> None:
             message = message_content({"type": "text", "text": text}, store.message_id())
-            event = make_event(store, "message", f"U{i % USERS:032x}", message=message)
+            event = make_event(store, "message", f"U{next(sent) % USERS:032x}", message=message)
             body = json.dumps({"destination": "U" + "f" * 32, "events": [event]}, ensure_ascii=False)
             response = client.post("/callback", data=body.encode(), headers={"X-Line-Signature": sign(body)})
             assert response.status_code == 200, response.status_code
 
-        for i in range(2 * USERS):  # first contacts, then every user once more; every cache warm
-            post(i)
-        clock = Clock()
-        counts.clear()
-        total, process_start = 0.0, time.process_time()
+        for text in _texts("repeated", 2 * USERS):  # first contacts, then every user once more; every cache warm
+            post(text)
         if show_sql:
             counts["show"] = 1
-            post(2 * USERS)
+            post(QUESTIONS[0])
             counts.clear()
-        with instrumented(clock):
-            for i in range(events):
-                start = time.thread_time()
-                post(2 * USERS + i)
-                total += time.thread_time() - start
-        process = time.process_time() - process_start
-        clock.spent[REST] = total - sum(clock.spent.values())
-        lines = [f"{'stage':44} {'ms/event':>9} {'calls/event':>12}"]
-        for stage, spent in sorted(clock.spent.items(), key=lambda kv: -kv[1]):
-            calls = f"{clock.calls[stage] / events:12.2f}" if stage in clock.calls else ""
-            lines.append(f"{stage:44} {spent * 1000 / events:9.2f} {calls}")
-        semantic = sum(v for k, v in clock.spent.items() if k.startswith("retrieval"))
-        lines.append(f"{'total (this thread)':44} {total * 1000 / events:9.2f}")
-        lines.append(f"{'  of which retrieval (all three retrievers)':44} {semantic * 1000 / events:9.2f}")
-        lines.append(f"{'  without retrieval':44} {(total - semantic) * 1000 / events:9.2f}")
-        lines.append(f"{'process CPU, every thread (emulator included)':44} {process * 1000 / events:9.2f}")
-        lines.append(
-            f"SQL statements per event {counts['statements'] / events:.1f}, pool checkouts "
-            f"{counts['checkouts'] / events:.1f}, pre-pings {counts['pings'] / events:.1f}"
-        )
-    return [f"text events: {events} from {USERS} returning users, {database_url.split(':')[0]}, one thread", *lines]
+        measured = {}
+        for phase in PHASES:
+            texts = _texts(phase, events)
+            clock, before = Clock(), _cache_counts()
+            counts.clear()
+            total, process_start = 0.0, time.process_time()
+            with instrumented(clock):
+                for text in texts:
+                    start = time.thread_time()
+                    post(text)
+                    total += time.thread_time() - start
+            process = time.process_time() - process_start
+            clock.spent[REST] = total - sum(clock.spent.values())
+            after = _cache_counts()
+            caches = {k: (after[k][0] - before[k][0], after[k][1] - before[k][1]) for k in after}
+            measured[phase] = (clock, total, process, defaultdict(int, counts), caches)
+    return _table(measured, events, database_url)
+
+
+def _table(measured: dict, events: int, database_url: str) -> list[str]:
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000 / events:9.2f}"
+
+    head = "".join(f" {phase + ' ms/event':>18} {'calls':>6}" for phase in measured)
+    lines = [f"{'stage':44}{head}"]
+    order = sorted({s for clock, *_ in measured.values() for s in clock.spent}, key=lambda s: -max(
+        clock.spent.get(s, 0.0) for clock, *_ in measured.values()))  # fmt: skip
+    for stage in order:
+        row = f"{stage:44}"
+        for clock, *_ in measured.values():
+            calls = f"{clock.calls[stage] / events:6.2f}" if stage in clock.calls else " " * 6
+            row += f" {ms(clock.spent.get(stage, 0.0)):>18} {calls}"
+        lines.append(row)
+
+    def summary(label: str, value) -> str:
+        return f"{label:44}" + "".join(f" {value(*figures):>18} {'':6}" for figures in measured.values())
+
+    def retrieval(clock, *_rest) -> float:
+        return sum(v for k, v in clock.spent.items() if k.startswith("retrieval"))
+
+    lines.append(summary("total (this thread)", lambda clock, total, *_: ms(total)))
+    lines.append(summary("  of which retrieval (all three retrievers)", lambda *f: ms(retrieval(*f))))
+    lines.append(summary("  without retrieval", lambda clock, total, *r: ms(total - retrieval(clock))))
+    lines.append(summary("process CPU, every thread (emulator included)", lambda c, t, process, *_: ms(process)))
+    lines.append(summary("SQL statements per event", lambda c, t, p, n, *_: f"{n['statements'] / events:.1f}"))
+    lines.append(summary("pool pre-pings per event", lambda c, t, p, n, *_: f"{n['pings'] / events:.1f}"))
+    for cache in ("embedding", "triage"):
+        lines.append(summary(f"{cache} cache hits / misses", lambda *f, cache=cache: "/".join(
+            map(str, f[4][cache])) if cache in f[4] else "(no cache)"))  # fmt: skip
+    return [
+        f"text events: {events} per column from {USERS} returning users, {database_url.split(':')[0]}, one thread; "
+        f"repeated: {len(QUESTIONS)} texts in rotation (every text cache warm), distinct: never seen before",
+        *lines,
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
