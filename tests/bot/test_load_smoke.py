@@ -23,7 +23,7 @@ from tests.bench.texts import TEXTS, distinct_texts
 
 def test_load_benchmark_runs_briefly_without_lost_or_duplicated_replies(db_url):
     lines = []
-    result = run_load(db_url, workers=1, threads=2, rates=(4, 8), seconds=1, progress=lines.append, grace=0.2)
+    result = run_load(db_url, workers=1, threads=2, rates=(4, 8), seconds=1, progress=lines.append, grace=0.2, warm=0)
     assert [s.app for s in result.bot] == ["bot", "bot"] and [s.app for s in result.echo] == ["echo", "echo"]
     assert [s.texts for s in result.bot] == ["repeated"] * 2 and [s.texts for s in result.bot_new] == ["distinct"] * 2
     sent = [len(s.events) for s in result.bot_new]
