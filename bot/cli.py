@@ -176,7 +176,10 @@ def eval_command(path: str | None, misses: bool, calibrate: bool, intent_cv: boo
         from bot.tools.intent_cv import cross_validate
 
         held = cross_validate(asker, load_items(DEV_SET))
-        click.echo(f"dev intent, held out (5-fold): accuracy {held.accuracy}, crisis recall {held.crisis_recall}")
+        click.echo(
+            f"dev intent, held out (5-fold): accuracy {held.accuracy}, crisis recall {held.crisis_recall}, "
+            f"false crisis alarms {held.false_alarms}"
+        )
     if misses and "blind" not in sets:
         for miss in first.misses:
             click.echo(json.dumps(miss, ensure_ascii=False))

@@ -21,8 +21,10 @@ from rapidfuzz import fuzz, process, utils
 from bot.dialogue.cards import render_answer
 from bot.platform.db import unit_of_work
 from bot.tools.ask import Asker
+from intents.classifier import lexicon_examples, load_lexicon
+from intents.crisis_model import save_training_vectors
 from intents.labels import INTENTS
-from intents.model import DEV_EXAMPLES
+from intents.model import DEV_EXAMPLES, training_examples
 from knowledge.calibrate import calibrate
 from knowledge.entries import Entry
 from knowledge.fusion import CALIBRATION, Calibration
@@ -176,12 +178,14 @@ def is_right(ctx) -> Callable[[dict, Entry], bool]:
 
 
 def recalibrate(asker: Asker, items: list[dict]) -> Calibration:
-    """Learn fusion weights and cut-offs on the items, write calibration.json and the shipped vector cache."""
+    """Learn fusion weights and cut-offs on the items; write calibration.json and the shipped vector caches (the
+    knowledge base's texts, and the intent examples the crisis model learns from)."""
     with unit_of_work(asker.svc.session_factory) as session:
         index = asker.svc.context.knowledge.get(session)
     texts = [t for e in index.entries for t in (*dict.fromkeys((e.question, *e.paraphrases)), passage(e))]
     if index.embedder is not None:
         index.embedder.save(texts)
+        save_training_vectors([t for t, _ in training_examples(lexicon_examples(load_lexicon()))])
     calibration = calibrate(index, items, is_right(asker.svc.context))
     CALIBRATION.write_text(calibration.to_json(), encoding="utf-8")
     return calibration

@@ -13,6 +13,7 @@ from sklearn.model_selection import KFold
 
 from bot.platform.db import unit_of_work
 from bot.tools.ask import Asker
+from intents import crisis_model
 from intents.classifier import classify, lexicon_examples, load_lexicon
 from intents.model import trained_on, training_examples
 
@@ -21,11 +22,12 @@ FOLDS = 5
 
 @dataclass(frozen=True)
 class HeldOut:
-    """Held-out intent accuracy and crisis recall over labelled items."""
+    """Held-out intent accuracy, crisis recall and false crisis alarms over labelled items."""
 
     items: int
     accuracy: float
     crisis_recall: float
+    false_alarms: int
 
 
 def cross_validate(asker: Asker, items: list[dict]) -> HeldOut:
@@ -37,9 +39,10 @@ def cross_validate(asker: Asker, items: list[dict]) -> HeldOut:
         best = index.search(item["text"], None, k=1)
         hints.append((best[0].entry.topic, best[0].score) if best else (None, 0.0))
     shipped = training_examples(lexicon_examples(load_lexicon()), path=Path("/nonexistent"))  # without the dev set
-    right = crisis = crisis_right = 0
+    right = crisis = crisis_right = false_alarms = 0
     for train, test in KFold(FOLDS, shuffle=True, random_state=0).split(items):
-        with trained_on(shipped + [(items[i]["text"], items[i]["intent"]) for i in train]):
+        examples = shipped + [(items[i]["text"], items[i]["intent"]) for i in train]
+        with trained_on(examples), crisis_model.trained_on(examples):
             classify.cache_clear()
             for i in test:
                 intent = classify(items[i]["text"], *hints[i]).intent
@@ -47,5 +50,8 @@ def cross_validate(asker: Asker, items: list[dict]) -> HeldOut:
                 if items[i]["intent"] == "crisis":
                     crisis += 1
                     crisis_right += intent == "crisis"
+                else:
+                    false_alarms += intent == "crisis"
     classify.cache_clear()
-    return HeldOut(len(items), round(right / len(items), 3), round(crisis_right / crisis, 3) if crisis else 0.0)
+    recall = round(crisis_right / crisis, 3) if crisis else 0.0
+    return HeldOut(len(items), round(right / len(items), 3), recall, false_alarms)
