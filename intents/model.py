@@ -1,9 +1,9 @@
 """A learned intent model: character n-grams and normalised words → calibrated probabilities per intent.
 
-Trained once per process (a few seconds) on the knowledge base's questions and paraphrases (labelled with their
-topic), the labelled dev messages, and the lexicon's words. Rules still decide what must never be missed or
-guessed (crisis words, explicit requests for a person, bookings); the model reads everything else, including the
-wordings no rule lists.
+Trained once per process (a few seconds) on the knowledge base's questions (Japanese and English) and paraphrases
+(labelled with their topic), the labelled dev messages, and the lexicon's words. Rules still decide what must never
+be missed or guessed (crisis words, explicit requests for a person, bookings); the model reads everything else,
+including the wordings no rule lists.
 """
 
 from __future__ import annotations
@@ -68,13 +68,14 @@ class IntentModel:
 
 
 def training_examples(lexicon_terms: dict[str, list[str]], path: Path = DEV_EXAMPLES) -> list[tuple[str, str]]:
-    """(text, intent) pairs: shipped FAQ questions and paraphrases, the dev messages, and the lexicon's words."""
+    """(text, intent) pairs: shipped FAQ questions (Japanese and English) and paraphrases, the dev messages, and the
+    lexicon's words."""
     from knowledge.entries import load_content  # the shipped content files, not the database
 
     examples = []
     for entry in load_content():
         intent = KB_TOPIC_INTENT.get(entry.topic, entry.topic)
-        examples += [(text, intent) for text in (entry.question, *entry.paraphrases)]
+        examples += [(text, intent) for text in (entry.question, entry.question_en, *entry.paraphrases) if text]
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
