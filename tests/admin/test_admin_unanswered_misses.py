@@ -28,7 +28,7 @@ def test_an_english_answer_is_shown_in_english(app, staff, post_events):
     freeze_clock(app)
     resident = WebhookUser(app, post_events)
     resident.says("English")
-    resident.says("How many board members does an NPO corporation need?")
+    resident.says("How many officers for an NPO?")
     resident.taps("Not helpful")
     page = staff.get("/admin/unanswered/").get_data(as_text=True)
     assert "ボットが出した回答（英語）" in page
