@@ -25,16 +25,18 @@ def test_load_benchmark_runs_briefly_without_lost_or_duplicated_replies(db_url):
     lines = []
     result = run_load(db_url, workers=1, threads=2, rates=(4, 8), seconds=1, progress=lines.append, grace=0.2, warm=0)
     assert [s.app for s in result.bot] == ["bot", "bot"] and [s.app for s in result.echo] == ["echo", "echo"]
-    assert [s.texts for s in result.bot] == ["repeated"] * 2 and [s.texts for s in result.bot_new] == ["distinct"] * 2
+    assert [s.texts for s in result.bot] == ["repeated"] * 2
+    # never-seen texts cost an embedding each (~45 ms of CPU): on a loaded machine the climb may stop after 4/s
+    assert [s.texts for s in result.bot_new] in (["distinct"], ["distinct"] * 2)
     sent = [len(s.events) for s in result.bot_new]
-    assert result.bot_new[0].app == "bot" and sum(sent) == 12  # 4/s and 8/s for a second
+    assert result.bot_new[0].app == "bot" and sent == [4, 8][: len(sent)]  # 4/s (and 8/s) for a second
     for stage in result.stages:
         assert stage.ok == len(stage.events) > 0 and not stage.failed, stage.row()
         assert len(stage.reply_ms) == stage.ok, stage.row()
     assert result.lost == 0 and result.duplicated == 0
     assert result.violations == 0
     assert all(s.cpu_ms is not None and s.cpu_ms >= 0 for s in result.stages)  # a 1-second stage may use < 1 tick
-    assert len(lines) == 6 and len(HEADER.splitlines()[0].split()) > 10
+    assert len(lines) == 4 + len(result.bot_new) and len(HEADER.splitlines()[0].split()) > 10
     assert any(" distinct " in line for line in lines)
     assert any("distinct texts" in line for line in result.verdict.lines())
     for pid in result.pids:  # both gunicorn masters and the emulator are gone
