@@ -19,11 +19,9 @@
         .then(function (res) { return res.ok ? res.json() : null; })
         .then(function (data) {
           if (data) {
-            if (data.html !== null && data.html !== undefined && version !== "") {
-              onData(data, true);
-            } else {
-              onData(data, false);
-            }
+            // The first answer replaces the page's copy too: whatever changed between rendering the page and this
+            // poll (a message that came in just then) would otherwise never show, its version being the baseline.
+            onData(data, data.html !== null && data.html !== undefined);
             version = data.version;
           }
         })

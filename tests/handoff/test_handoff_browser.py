@@ -89,6 +89,24 @@ def test_a_coordinator_takes_replies_and_closes_in_chromium(live, page):
         assert s.scalar(select(Handoff.outcome).where(Handoff.id == handoff_id)) == "follow_up"
 
 
+def test_a_message_that_comes_in_while_the_page_loads_shows_at_the_first_poll(live, page):
+    """The page was rendered without it and the first poll already has it: the poll's copy must replace the page's
+    (its version is what later polls compare with, so nothing else would ever bring the message in)."""
+    server, _console, handoff_id = live
+    polls: list[str] = []
+
+    def message_before_the_first_poll(route):
+        if not polls:
+            resident_says(server.app, "資料はどこで受け取れますか")
+        polls.append(route.request.url)
+        route.continue_()
+
+    page.route("**/api/c/*", message_before_the_first_poll)
+    page.goto(f"{server.url}{PREFIX}/c/{handoff_id}")
+    sync_api.expect(page.locator("#transcript")).to_contain_text("資料はどこで受け取れますか", timeout=POLL_WAIT)
+    assert polls
+
+
 def _admin_ready() -> str | None:
     """Why the real admin cannot be used yet, or None."""
     try:
