@@ -24,11 +24,12 @@ test-deps:
 demo: install
 	$(BIN)/madoguchi demo --port $(PORT)
 
-# Every test twice: on the embedded SQLite, then on a throwaway PostgreSQL 15 cluster on loopback.
+# Every test on the embedded SQLite, then every test that uses the database again on a throwaway PostgreSQL 15
+# cluster on loopback (the others would only repeat the first pass: see tests/conftest.py).
 test: install test-deps
 	$(BIN)/ruff check .
 	MADOGUCHI_FORBID_SKIPS=1 $(BIN)/pytest
-	MADOGUCHI_FORBID_SKIPS=1 MADOGUCHI_TEST_DATABASE=postgresql $(BIN)/pytest
+	MADOGUCHI_FORBID_SKIPS=1 MADOGUCHI_TEST_DATABASE=postgresql MADOGUCHI_ONLY_DATABASE_TESTS=1 $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import socket
+import threading
 
 import pytest
 from hypothesis import settings
@@ -23,11 +25,88 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+class SharedIndexes:
+    """Stands in for `KnowledgeIndex` where the app's index cache builds one: equal inputs are built once.
+
+    Every test's app starts from a copy of the same database, so without this each test that asks the bot a question
+    rebuilds the same index from the same published entries (~0.8 s: n-grams, BM25 and embeddings of every text).
+    The index is immutable and a pure function of the entries, the glossary, the calibration file and the process's
+    embedder; an equal build returns a shallow copy of the first (a new object, as a rebuild is, sharing the
+    read-only arrays), so the cache's rebuild-on-edit behaviour and every test of it are unchanged.
+    """
+
+    def __init__(self, real):
+        self.real = real
+        self.built: dict[tuple, object] = {}
+        self.lock = threading.Lock()
+
+    def key(self, entries: list, glossary) -> tuple:
+        import knowledge.search as search
+
+        return (
+            repr(entries),
+            repr(vars(glossary)) if glossary is not None else None,
+            repr(search.load_calibration()),
+            id(search.shared_embedder()),
+        )
+
+    def __call__(self, entries, glossary=None, *args, **kwargs):
+        if args or kwargs:  # not the cache's call: built as asked
+            return self.real(entries, glossary, *args, **kwargs)
+        entries = list(entries)
+        key = self.key(entries, glossary)
+        with self.lock:
+            index = self.built.get(key)
+            if index is None:
+                index = self.built[key] = self.real(entries, glossary)
+        return copy.copy(index)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_knowledge_indexes():
+    """Build each distinct knowledge index once per test session (see SharedIndexes)."""
+    import knowledge.store
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(knowledge.store, "KnowledgeIndex", SharedIndexes(knowledge.store.KnowledgeIndex))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def real_clock_after_each_test():
     """A test that froze the app's clock leaves real time behind it."""
     yield
     db.set_clock(None)
+
+
+def uses_the_database(item) -> bool:
+    """Whether the test runs on the pass's database (every such test reaches it through `template_db`)."""
+    return "template_db" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config, items):
+    """MADOGUCHI_ONLY_DATABASE_TESTS=1 (the PostgreSQL pass of `make test`): run only the tests that use the pass's
+    database. The others do the same thing whatever MADOGUCHI_TEST_DATABASE says (no database, their own SQLite
+    file or in-memory database, or a PostgreSQL database of their own in both passes), so the SQLite pass has
+    already run them exactly as this pass would. They are deselected, not skipped, and counted in the summary."""
+    if os.environ.get("MADOGUCHI_ONLY_DATABASE_TESTS") != "1":
+        return
+    if TEST_DATABASE != "postgresql":
+        raise pytest.UsageError("MADOGUCHI_ONLY_DATABASE_TESTS=1 is for the PostgreSQL pass (after the SQLite one)")
+    independent = [item for item in items if not uses_the_database(item)]
+    if independent:
+        config.hook.pytest_deselected(items=independent)
+        items[:] = [item for item in items if uses_the_database(item)]
+
+
+def pytest_terminal_summary(terminalreporter):
+    deselected = len(terminalreporter.stats.get("deselected", []))
+    if os.environ.get("MADOGUCHI_ONLY_DATABASE_TESTS") == "1" and deselected:
+        terminalreporter.write_line(
+            f"MADOGUCHI_ONLY_DATABASE_TESTS=1: {deselected} test(s) that do not use the pass's database were "
+            "deselected (the SQLite pass runs them)"
+        )
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -63,16 +142,24 @@ def template_db(tmp_path_factory, request):
 def copy_template(template_db, directory) -> str:
     """URL of a fresh copy of the template database (a SQLite file in `directory`, or a PostgreSQL database)."""
     if TEST_DATABASE == "postgresql":
-        return template_db.create_database(template="template_madoguchi")
+        return template_db.copy_of("template_madoguchi")
     target = directory / "madoguchi.db"
     shutil.copy(template_db, target)
     return f"sqlite:///{target}"
 
 
+def drop_copy(template_db, url: str) -> None:
+    """Let a copy made by copy_template go (PostgreSQL: dropped in the background; a SQLite file stays in tmp)."""
+    if TEST_DATABASE == "postgresql":
+        template_db.drop_database_later(url)
+
+
 @pytest.fixture
 def db_url(template_db, tmp_path):
     """A fresh database for this test (a copy of the template)."""
-    return copy_template(template_db, tmp_path)
+    url = copy_template(template_db, tmp_path)
+    yield url
+    drop_copy(template_db, url)
 
 
 def free_port() -> int:

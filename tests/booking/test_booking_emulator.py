@@ -39,7 +39,7 @@ def live(db_url):
     with unit_of_work(svc.session_factory) as session:
         seed_demo(session, svc.context.today())
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown
     thread.start()
     yield base
     server.shutdown()

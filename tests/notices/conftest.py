@@ -96,7 +96,7 @@ def live(db_url):
     app = create_app({**emulator_config(base, db_url), "SEND_ASYNC": False, "EMULATOR_WEBHOOK_TIMEOUT": 180})
     svc = app.extensions["madoguchi"]
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown
     thread.start()
     try:
         yield Live(base, app, svc, EmulatorHttp(base), store_for(app))

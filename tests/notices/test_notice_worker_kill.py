@@ -32,9 +32,8 @@ def start_worker(live, log: Path) -> subprocess.Popen:
         "SEND_ASYNC": "0",
     }
     with log.open("ab") as out:
-        return subprocess.Popen(  # noqa: S603 (fixed argv)
-            [sys.executable, "-m", "bot", "worker"], env=env, stdout=out, stderr=out, start_new_session=True
-        )
+        worker = [sys.executable, "-m", "tests.support.quick_worker"]  # `madoguchi worker`, notices every second
+        return subprocess.Popen(worker, env=env, stdout=out, stderr=out, start_new_session=True)  # noqa: S603
 
 
 def stop(process: subprocess.Popen) -> None:
