@@ -19,6 +19,7 @@ from tests.support.events import TOKEN
 from tests.support.line_faults import wait_until
 
 LEASE = 2  # seconds a dead worker's claim keeps others away
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker(live, log: Path) -> subprocess.Popen:
@@ -33,7 +34,9 @@ def start_worker(live, log: Path) -> subprocess.Popen:
     }
     with log.open("ab") as out:
         worker = [sys.executable, "-m", "tests.support.quick_worker"]  # `madoguchi worker`, notices every second
-        return subprocess.Popen(worker, env=env, stdout=out, stderr=out, start_new_session=True)  # noqa: S603
+        return subprocess.Popen(  # noqa: S603 (fixed argv; from the repository root, where `tests` is importable)
+            worker, env=env, cwd=ROOT, stdout=out, stderr=out, start_new_session=True
+        )
 
 
 def stop(process: subprocess.Popen) -> None:
