@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from intents.crisis_model import shared_crisis_model
+from intents.crisis_model import CRISIS_MODEL
 from intents.labels import TOPIC_INTENTS
-from intents.model import shared_model
+from intents.model import INTENT_MODEL, training_examples
 from intents.slots import extract_slots
 from knowledge.text import normalize
 
@@ -236,6 +236,11 @@ def lexicon_examples(lex: Lexicon) -> dict[str, list[str]]:
     }
 
 
+def model_examples() -> list[tuple[str, str]]:
+    """Both learned models' training examples: the shipped questions, the dev messages and the lexicon's words."""
+    return training_examples(lexicon_examples(load_lexicon()))
+
+
 @lru_cache(maxsize=512)
 def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> Triage:
     """Triage one message; `kb_topic`/`kb_score` are the knowledge base's best match, if any.
@@ -252,7 +257,7 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
     japanese = language == "ja" and len(norm) >= MODEL_MIN_LENGTH
     says_enough = japanese or text.isascii() and len(norm) >= 2 * MODEL_MIN_LENGTH  # not Vietnamese, Spanish…
     if crisis != "urgent" and norm:  # wordings no rule lists (「海へ行ってそのまま帰らない」), and ambiguous words
-        danger = shared_crisis_model(lexicon_examples(lex)).probability(text)
+        danger = CRISIS_MODEL.get(model_examples).probability(text)
         floor = {"doubtful": MODEL_CRISIS_DOUBTFUL, "gentle": MODEL_CRISIS_FIGURATIVE}.get(crisis, MODEL_CRISIS)
         if danger >= floor and (says_enough or crisis == "doubtful"):
             crisis = "urgent"
@@ -276,7 +281,7 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
     if _is_greeting_only(norm, lex):
         return result("greeting", 0.9)
     rules_oos = out_of_scope_score(norm, lex)
-    probabilities = shared_model(lexicon_examples(lex)).probabilities(text)
+    probabilities = INTENT_MODEL.get(model_examples).probabilities(text)
     if hint in probabilities and kb_score >= HINT_FLOOR:
         probabilities[hint] += HINT_WEIGHT * kb_score
     for intent, weight in scores.items():  # the topic's own words (「ぼらんちあ」「幕引き」) back the model

@@ -9,9 +9,6 @@ in `intents/data/vectors.npz` (written by `madoguchi eval --calibrate`), so no p
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +16,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from intents.model import training_examples
+from intents.model import ProcessModel
 from knowledge.morph import content_words
 from knowledge.semantic import shared_embedder, text_key
 from knowledge.text import normalize
@@ -84,27 +81,4 @@ class CrisisModel:
         return float(self._classifier.predict_proba(row)[0, 1])
 
 
-_model: CrisisModel | None = None
-_lock = threading.Lock()
-
-
-def shared_crisis_model(lexicon_terms: dict[str, list[str]]) -> CrisisModel:
-    """The process's crisis model (trained on first use, on the intent model's examples)."""
-    global _model
-    with _lock:
-        if _model is None:
-            _model = CrisisModel(training_examples(lexicon_terms))
-        return _model
-
-
-@contextmanager
-def trained_on(examples: list[tuple[str, str]]) -> Iterator[CrisisModel]:
-    """Within the block the process's crisis model is one trained on `examples` (for cross-validation)."""
-    global _model
-    with _lock:
-        saved, _model = _model, CrisisModel(examples)
-    try:
-        yield _model
-    finally:
-        with _lock:
-            _model = saved
+CRISIS_MODEL = ProcessModel(CrisisModel)

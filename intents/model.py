@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 from scipy import sparse
@@ -26,6 +27,7 @@ from knowledge.text import normalize
 
 DEV_EXAMPLES = Path(__file__).parent / "data" / "dev_questions.jsonl"
 KB_TOPIC_INTENT = {"referral": "out_of_scope"}
+M = TypeVar("M")
 
 
 def _chars(text: str) -> str:
@@ -86,27 +88,31 @@ def training_examples(lexicon_terms: dict[str, list[str]], path: Path = DEV_EXAM
     return examples
 
 
-_model: IntentModel | None = None
-_lock = threading.Lock()
+class ProcessModel(Generic[M]):
+    """One model per process, trained on first use; another can stand in for a block (cross-validation)."""
+
+    def __init__(self, build: Callable[[list[tuple[str, str]]], M]):
+        self._build = build
+        self._model: M | None = None
+        self._lock = threading.Lock()
+
+    def get(self, examples: Callable[[], list[tuple[str, str]]]) -> M:
+        """The process's model; `examples` is called only when it must be trained."""
+        with self._lock:
+            if self._model is None:
+                self._model = self._build(examples())
+            return self._model
+
+    @contextmanager
+    def trained_on(self, examples: list[tuple[str, str]]) -> Iterator[M]:
+        """Within the block the process's model is one trained on `examples`; then the old one."""
+        with self._lock:
+            saved, self._model = self._model, self._build(examples)
+        try:
+            yield self._model
+        finally:
+            with self._lock:
+                self._model = saved
 
 
-def shared_model(lexicon_terms: dict[str, list[str]]) -> IntentModel:
-    """The process's intent model (trained on first use)."""
-    global _model
-    with _lock:
-        if _model is None:
-            _model = IntentModel(training_examples(lexicon_terms))
-        return _model
-
-
-@contextmanager
-def trained_on(examples: list[tuple[str, str]]) -> Iterator[IntentModel]:
-    """Within the block the process's model is one trained on `examples` (for cross-validation); then the old one."""
-    global _model
-    with _lock:
-        saved, _model = _model, IntentModel(examples)
-    try:
-        yield _model
-    finally:
-        with _lock:
-            _model = saved
+INTENT_MODEL = ProcessModel(IntentModel)

@@ -21,10 +21,10 @@ from rapidfuzz import fuzz, process, utils
 from bot.dialogue.cards import render_answer
 from bot.platform.db import unit_of_work
 from bot.tools.ask import Asker
-from intents.classifier import lexicon_examples, load_lexicon
+from intents.classifier import model_examples
 from intents.crisis_model import save_training_vectors
 from intents.labels import INTENTS
-from intents.model import DEV_EXAMPLES, training_examples
+from intents.model import DEV_EXAMPLES
 from knowledge.calibrate import calibrate
 from knowledge.entries import Entry
 from knowledge.fusion import CALIBRATION, Calibration
@@ -185,7 +185,7 @@ def recalibrate(asker: Asker, items: list[dict]) -> Calibration:
     texts = [t for e in index.entries for t in (*dict.fromkeys((e.question, *e.paraphrases)), passage(e))]
     if index.embedder is not None:
         index.embedder.save(texts)
-        save_training_vectors([t for t, _ in training_examples(lexicon_examples(load_lexicon()))])
+        save_training_vectors([t for t, _ in model_examples()])
     calibration = calibrate(index, items, is_right(asker.svc.context))
     CALIBRATION.write_text(calibration.to_json(), encoding="utf-8")
     return calibration

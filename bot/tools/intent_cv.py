@@ -13,9 +13,9 @@ from sklearn.model_selection import KFold
 
 from bot.platform.db import unit_of_work
 from bot.tools.ask import Asker
-from intents import crisis_model
 from intents.classifier import classify, lexicon_examples, load_lexicon
-from intents.model import trained_on, training_examples
+from intents.crisis_model import CRISIS_MODEL
+from intents.model import INTENT_MODEL, training_examples
 
 FOLDS = 5
 
@@ -42,7 +42,7 @@ def cross_validate(asker: Asker, items: list[dict]) -> HeldOut:
     right = crisis = crisis_right = false_alarms = 0
     for train, test in KFold(FOLDS, shuffle=True, random_state=0).split(items):
         examples = shipped + [(items[i]["text"], items[i]["intent"]) for i in train]
-        with trained_on(examples), crisis_model.trained_on(examples):
+        with INTENT_MODEL.trained_on(examples), CRISIS_MODEL.trained_on(examples):
             classify.cache_clear()
             for i in test:
                 intent = classify(items[i]["text"], *hints[i]).intent

@@ -108,10 +108,10 @@ def test_the_intent_models_probabilities_are_the_pipelines_own():
     """The model stacks its features itself (cheaper per message): the numbers are exactly the pipeline's."""
     import json
 
-    from intents.classifier import lexicon_examples, load_lexicon
-    from intents.model import DEV_EXAMPLES, shared_model
+    from intents.classifier import model_examples
+    from intents.model import DEV_EXAMPLES, INTENT_MODEL
 
-    model = shared_model(lexicon_examples(load_lexicon()))
+    model = INTENT_MODEL.get(model_examples)
     lines = [line for line in DEV_EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [json.loads(line)["text"] for line in lines[::7]]
     texts += ["", "Where is the centre?", "NPO法人を作りたいです 🙂"]

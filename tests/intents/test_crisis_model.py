@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from intents import classify
-from intents.classifier import lexicon_examples, load_lexicon
-from intents.crisis_model import TRAINING_VECTORS, shared_crisis_model
-from intents.model import training_examples
+from intents.classifier import model_examples
+from intents.crisis_model import CRISIS_MODEL, TRAINING_VECTORS
 from knowledge.semantic import shared_embedder, text_key
 
 
@@ -44,14 +43,14 @@ def test_an_ambiguous_word_in_danger_is_a_crisis():
 
 
 def test_the_crisis_probability_rises_with_danger():
-    model = shared_crisis_model(lexicon_examples(load_lexicon()))
+    model = CRISIS_MODEL.get(model_examples)
     danger = model.probability("今夜で全部終わりにします。さようなら")
     assert danger > model.probability("NPO法人の設立に必要な書類は？")
 
 
 def test_every_training_text_has_a_shipped_vector():
     """A process never embeds the training texts at start: `madoguchi eval --calibrate` ships their vectors."""
-    texts = {t[:500] for t, _ in training_examples(lexicon_examples(load_lexicon()))}
+    texts = {t[:500] for t, _ in model_examples()}
     with np.load(TRAINING_VECTORS, allow_pickle=False) as data:
         assert str(data["model"]) == shared_embedder().name
         shipped = set(data["keys"].tolist())
