@@ -9,8 +9,10 @@ import os
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.app import create_app  # imports bot first: numerical libraries on one thread (bot/__init__.py)
+from bot.platform.warmup import warm_up_in_background
 
 app = create_app()
+warm_up_in_background(app.extensions["madoguchi"])
 _proxies = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
 if _proxies:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=_proxies, x_proto=_proxies, x_host=_proxies)

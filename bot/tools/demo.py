@@ -17,6 +17,7 @@ from bot import config as config_mod
 from bot.booking.defaults import ensure_types, seed_demo
 from bot.platform.db import make_engine, make_session_factory, unit_of_work
 from bot.platform.migrate import upgrade
+from bot.platform.warmup import warm_up_in_background
 from bot.tools.demo_simulator import seed_simulator_users
 from knowledge.store import seed_from_content
 
@@ -107,6 +108,7 @@ def run_demo(host: str, port: int) -> None:
     app = create_app()
     svc = app.extensions["madoguchi"]
     logins = seed_demo_data(svc)
+    warm_up_in_background(svc)
     seed_simulator_users(app)  # the seeded residents, with their chat so far, are users of the simulator
     # The worker's stdin is a pipe it watches: it stops when this process ends, however it ends (even SIGKILL).
     worker = subprocess.Popen([sys.executable, "-m", "bot.tools.demo_worker"], env=env, stdin=subprocess.PIPE)  # noqa: S603
