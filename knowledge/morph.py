@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from sudachipy import Dictionary, SplitMode
 
+from knowledge.text import kata_to_hira
+
 # Parts of speech that carry meaning for matching; particles, auxiliaries and symbols do not.
 CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "連体詞", "代名詞", "感動詞"})
 # Light verbs and formal nouns that appear in nearly every question.
@@ -33,6 +35,7 @@ class Word:
     norm: str
     pos: str
     parts: tuple[str, ...] = ()  # normalised forms of its short units (NPO法人 → npo, 法人), when it has several
+    reading: str = ""  # in hiragana (監事 → かんじ)
 
     @property
     def content(self) -> bool:
@@ -60,7 +63,7 @@ def analyse(text: str) -> tuple[Word, ...]:
             continue
         units = w.split(SplitMode.A)
         parts = tuple(u.normalized_form().lower() for u in units) if len(units) > 1 else ()
-        words.append(Word(w.surface(), w.normalized_form().lower(), pos, parts))
+        words.append(Word(w.surface(), w.normalized_form().lower(), pos, parts, kata_to_hira(w.reading_form())))
     return tuple(words)
 
 

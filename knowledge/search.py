@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
 from knowledge.entries import Entry
 from knowledge.fusion import Calibration, feature_rows, load_calibration
+from knowledge.kana import KanaRestorer
 from knowledge.lexical import LexicalIndex
 from knowledge.morph import content_words
 from knowledge.ngram import Glossary, NgramIndex, is_latin_script
@@ -26,6 +28,7 @@ __all__ = ["Glossary", "KnowledgeIndex", "Match", "remembered_searches"]
 PER_RETRIEVER = 8
 NGRAM_FUZZY_WEIGHT = 0.25
 OWN_WORDING = 0.95  # rapidfuzz ratio to a question or paraphrase from which a message is that wording
+KEPT_SEARCHES = 1024  # rankings an index keeps, by (query, day): repeated texts (rich-menu taps) are not ranked again
 # Inside `remembered_searches()`: (index, query, today) -> every ranked match (before the cut to k).
 _remembered: ContextVar[dict | None] = ContextVar("knowledge_remembered_searches", default=None)
 
@@ -67,11 +70,15 @@ class KnowledgeIndex:
         self.glossary = glossary or Glossary([])
         self.ngram = NgramIndex(self.entries, self.glossary)
         self.lexical = LexicalIndex(self.entries)
+        self.kana = KanaRestorer(t for e in self.entries for t in (e.question, *e.paraphrases, e.answer))
         self.calibration = calibration or load_calibration()
         chosen = shared_embedder() if embedder is True else (embedder or None)
         wrapped = chosen is None or isinstance(chosen, CachedEmbedder)
         self.embedder = chosen if wrapped else CachedEmbedder(chosen, cache_file=None)
         self._vectors, self._owner, self._answers = self._embed_entries()
+        # The index is immutable and a ranking depends on the query and the day alone, so it may be kept: an edit
+        # builds a new index (and so starts with none kept).
+        self._kept_rankings = lru_cache(maxsize=KEPT_SEARCHES)(self._ranked)
 
     def _embed_entries(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
         if self.embedder is None or not self.entries:
@@ -99,17 +106,18 @@ class KnowledgeIndex:
         """Top-k entries for a query, best first; entries not valid on `today` are never returned."""
         memo = _remembered.get()
         if memo is None:
-            return self._ranked(query, today)[:k]
+            return self._kept_rankings(query, today)[:k]
         key = (self, query, today)
         ranked = memo.get(key)
         if ranked is None:
-            ranked = memo[key] = self._ranked(query, today)
+            ranked = memo[key] = self._kept_rankings(query, today)
         return ranked[:k]
 
     def _ranked(self, query: str, today: date | None) -> list[Match]:
         """Every candidate any retriever proposes, best first by calibrated probability."""
         if not self.entries or not query.strip():
             return []
+        query = self.kana.restore(query)  # 「じちかい の やくいん」 → 「自治会 の 役員」
         norm, lexical = self.ngram.scores(query)
         bm25_q, bm25_a, bm25_en, coverage = self.lexical.scores(query)
         cosine, cosine_answer = self.cosines(query)
