@@ -16,6 +16,7 @@ from bot.platform.db import make_engine, make_session_factory, unit_of_work
 from bot.platform.models import InboundEvent, Message, OutboxItem
 from knowledge.models import FaqEntry
 from knowledge.store import IndexCache
+from tests.support.driver import WebhookUser
 from tests.support.events import text_event
 
 
@@ -140,3 +141,28 @@ def test_the_emulator_reports_the_same_errors_when_it_checks_each_distinct_messa
         split = schema.errors(api.SPEC, "ReplyMessageRequest", bad)
         assert {(d["property"], d["message"]) for d in split} == {(d["property"], d["message"]) for d in whole}
         assert {d["property"] for d in split} >= {"replyToken", "messages", "messages[2]", "messages[3].text"}
+
+
+def test_a_repeated_text_is_ranked_once_per_index_and_a_staff_edit_is_answered_at_once(app, post_events):
+    question, factory = "窓口にいる猫の名前を教えてください", app.extensions["madoguchi"].session_factory
+
+    def answered_with() -> str | None:
+        with factory() as session:
+            query = select(Message.faq_id).where(Message.direction == "in").order_by(Message.id.desc())
+            return session.scalars(query).first()
+
+    def kept():
+        with factory() as session:
+            return app.extensions["madoguchi"].context.knowledge.get(session)._kept_rankings.cache_info()
+
+    resident = WebhookUser(app, post_events)
+    resident.says(question)
+    first = kept()
+    resident.says(question)
+    assert kept().misses == first.misses and kept().hits > first.hits  # the second message was not ranked again
+    with unit_of_work(factory) as session:  # staff add the resident's words to an entry (the admin, this process)
+        entry = session.scalars(select(FaqEntry).where(FaqEntry.id != answered_with()).order_by(FaqEntry.id)).first()
+        entry.paraphrases, entry.version = [*entry.paraphrases, question], entry.version + 1
+        target = entry.id
+    WebhookUser(app, post_events).says(question)  # another resident (two misses handed the first to a person)
+    assert answered_with() == target  # a new index: the old one's kept ranking is not used
