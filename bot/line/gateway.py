@@ -1,10 +1,10 @@
 """The only module that calls the Messaging API (through line-bot-sdk v3).
 
-Replies and pushes go through the SDK's ApiClient (host, bearer token, timeouts, ApiException) with their JSON
-bodies as the dicts the bot built, not through the typed MessagingApi methods: turning a flex message into SDK
-models and back costs about 1 ms of CPU per send, more than the rest of the call, and the messages are already
-checked against LINE's spec (every message the test suite queues is validated, and the emulator validates
-every request). Everything else uses the typed API.
+Replies and pushes go through the SDK's ApiClient's connection pool and headers (bearer token, user agent; its
+ApiException for errors) with their JSON bodies as the dicts the bot built, serialised once, not through the typed
+MessagingApi methods: turning a flex message into SDK models and back costs about 1 ms of CPU per send, more than
+the rest of the call, and the messages are already checked against LINE's spec (every message the test suite
+queues is validated, and the emulator validates every request). Everything else uses the typed API.
 
 Every call waits its turn at a per-process gate: at most `max_per_second` requests (LINE allows 2,000 per second
 for sending) and none while a 429's Retry-After runs. Failures raise SendError, which says whether the call may
@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import urllib3
 from linebot.v3.messaging import (
     ApiClient,
     ApiException,
@@ -28,6 +29,7 @@ from linebot.v3.messaging import (
     MessagingApi,
     ShowLoadingAnimationRequest,
 )
+from linebot.v3.messaging.rest import RESTResponse
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class LineGateway:
         config = Configuration(host=api_base, access_token=access_token)
         config.retries = 0  # the outbox retries with backoff and keeps state; urllib3 must not retry blindly
         self._client = ApiClient(config)
+        self._host = config.host  # as the SDK joins it with a path
         self._api = MessagingApi(self._client)
         self._timeout = timeout
         self.gate = RateGate(max_per_second)
@@ -146,19 +149,23 @@ class LineGateway:
             return None
 
     def _post(self, path: str, body: dict, retry_key: str | None = None, _request_timeout=None) -> None:
-        """POST a JSON body to a Messaging API path with the SDK's client (errors raise its ApiException)."""
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        """POST a JSON body to a Messaging API path on the SDK client's connection pool, with its headers (bearer
+        token, user agent); a non-2xx answer raises the SDK's ApiException, as its own calls do. The body is
+        serialised once, as UTF-8: the SDK's call_api walks every node of it first and escapes all Japanese."""
+        headers = {**self._client.default_headers, "Content-Type": "application/json", "Accept": "application/json"}
         if retry_key is not None:
             headers["X-Line-Retry-Key"] = retry_key
-        self._client.call_api(
-            path,
-            "POST",
-            header_params=headers,
-            body=body,
-            auth_settings=["Bearer"],
-            response_types_map={},
-            _request_timeout=_request_timeout,
-        )
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        timeout = urllib3.Timeout(total=_request_timeout) if _request_timeout else None
+        rest = self._client.rest_client
+        try:
+            response = rest.pool_manager.request("POST", self._host + path, body=data, headers=headers, timeout=timeout)
+        except urllib3.exceptions.SSLError as exc:
+            raise ApiException(status=0, reason=f"{type(exc).__name__}\n{exc}") from exc
+        if not 200 <= response.status <= 299:
+            error = ApiException(http_resp=RESTResponse(response))
+            error.body = error.body.decode("utf-8", "replace") if isinstance(error.body, bytes) else error.body
+            raise error
 
     def _call(self, method, *args, **kwargs):
         self.gate.wait()

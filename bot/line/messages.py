@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlencode
 
 MAX_MESSAGES = 5
@@ -25,11 +26,18 @@ class Choice:
         """The LINE action object for this choice."""
         label = clip(self.label, MAX_LABEL)
         if self.data is not None:
-            data = urlencode(self.data)
+            items = tuple(self.data.items())
+            data = _encoded(items) if all(isinstance(v, str | int | None) for _, v in items) else urlencode(items)
             if len(data) > MAX_DATA:
                 raise ValueError(f"postback data over {MAX_DATA} characters: {data[:40]}...")
             return {"type": "postback", "label": label, "data": data, "displayText": clip(self.label, 300)}
         return {"type": "message", "label": label, "text": clip(self.text or self.label, 300)}
+
+
+@lru_cache(maxsize=4096)
+def _encoded(items: tuple) -> str:
+    """A postback's data as a query string (the same few chips are built for every reply: kept)."""
+    return urlencode(items)
 
 
 def clip(text: str, limit: int) -> str:
