@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.orm import Session
 
 from bot.dialogue import throttle
@@ -105,6 +105,14 @@ def process_inbound(
         log.info("%s event from a %s ignored (the account talks one to one)", inbound.event_type, inbound.source_type)
         return Outcome()
     conversation = lock_conversation(session, inbound.user_id)
+    outcome = _handle(session, ctx, conversation, inbound, claim_for)
+    write_changes(session, conversation, conversation.user)
+    return outcome
+
+
+def _handle(
+    session: Session, ctx: BotContext, conversation: Conversation, inbound: Inbound, claim_for: RetryPolicy | None
+) -> Outcome:
     user = conversation.user
     if inbound.kind == "follow":
         user.followed_at, user.unfollowed_at = utcnow(), None
@@ -135,6 +143,33 @@ def process_inbound(
     meta = {"intent": reply.intent, "faq_id": reply.faq_id}
     claims = enqueue_claims(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
     return Outcome(reply, claims)
+
+
+_UPDATES: dict[tuple, object] = {}  # (table, changed columns) -> its UPDATE, built once
+
+
+def write_changes(session: Session, *rows) -> None:
+    """Write what this event changed on `rows` (its conversation and user) with one Core UPDATE each, of the changed
+    columns, and take them out of the session, so that the commit runs no unit of work for them (about half a ms per
+    event); a column's `onupdate` (updated_at) applies as in a flush. Call when the event is done with them."""
+    for row in rows:
+        state = inspect(row)
+        if not state.modified or state.session_id != session.hash_key or row in session.deleted:
+            continue  # unchanged, not this session's, or to be deleted: left to the unit of work
+        values = {}
+        for attr in state.mapper.column_attrs:
+            added = state.attrs[attr.key].history.added
+            if added:
+                values[attr.columns[0].name] = added[0]
+        if values:
+            table, key = state.mapper.local_table, state.mapper.primary_key[0]
+            statement = _UPDATES.get((table, *values))
+            if statement is None:
+                changes = {name: bindparam(f"set_{name}") for name in values}
+                statement = _UPDATES[(table, *values)] = update(table).where(key == bindparam("row_id")).values(changes)
+            parameters = {f"set_{name}": value for name, value in values.items()}
+            session.connection().execute(statement, parameters | {"row_id": state.identity[0]})
+        session.expunge(row)
 
 
 def handle_event(svc: Services, inbound: Inbound) -> list[Claim]:

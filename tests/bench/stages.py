@@ -56,6 +56,7 @@ STAGES = [
     ("bot.pipeline", "record_incoming", "outbox + transcript insert"),
     ("bot.pipeline", "enqueue_claims", "outbox + transcript insert"),
     ("bot.pipeline", "label_incoming", "outbox + transcript insert"),
+    ("bot.pipeline", "write_changes", "conversation + user update"),
     ("sqlalchemy.orm.Session", "commit", "commit"),
     ("bot.line.gateway.LineGateway", "_post", "reply send (HTTP to the emulator)"),
     ("bot.line.outbox", "record", "outcome record"),

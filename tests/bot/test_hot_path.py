@@ -6,12 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
 from bot.line.emulator import api, schema
 from bot.line.outbox import Attempt, Claim
 from bot.line.sender import Sender
+from bot.pipeline import write_changes
 from bot.platform import db
+from bot.platform.conversation import lock_conversation
 from bot.platform.db import make_engine, make_session_factory, unit_of_work
 from bot.platform.models import InboundEvent, Message, OutboxItem
 from knowledge.models import FaqEntry
@@ -166,3 +169,26 @@ def test_a_repeated_text_is_ranked_once_per_index_and_a_staff_edit_is_answered_a
         target = entry.id
     WebhookUser(app, post_events).says(question)  # another resident (two misses handed the first to a person)
     assert answered_with() == target  # a new index: the old one's kept ranking is not used
+
+
+def test_an_event_writes_its_conversation_and_user_changes_itself_and_the_commit_flushes_nothing_more(db_url):
+    engine = make_engine(db_url)
+    factory, statements = make_session_factory(engine), []
+    sqlalchemy_event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_rest: statements.append(sql))
+    try:
+        with unit_of_work(factory) as session:
+            before = lock_conversation(session, "U" + "c" * 32).updated_at
+        with unit_of_work(factory) as session:
+            conversation = lock_conversation(session, "U" + "c" * 32)
+            conversation.flow, conversation.user.language = "volunteer", "en"
+            statements.clear()
+            write_changes(session, conversation, conversation.user)
+            assert conversation not in session and not session.dirty
+            written = list(statements)
+        assert [sql.split()[:2] for sql in written] == [["UPDATE", "conversations"], ["UPDATE", "line_users"]]
+        assert statements == written  # the commit wrote nothing more
+        with factory() as session:
+            stored = lock_conversation(session, "U" + "c" * 32)
+            assert (stored.flow, stored.user.language) == ("volunteer", "en") and stored.updated_at > before
+    finally:
+        engine.dispose()
