@@ -49,6 +49,8 @@ def parse_event(raw: dict) -> Inbound | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("webhookEventId"), str) or not raw["webhookEventId"]:
         log.warning("webhook event without webhookEventId ignored")
         return None
+    if (plain := _plain_text(raw)) is not None:
+        return plain
     try:
         event = Event.from_dict(raw)
     except Exception:  # the SDK raises assorted errors on types it does not know or malformed events
@@ -70,6 +72,49 @@ def parse_event(raw: dict) -> Inbound | None:
         "standby": getattr(mode, "value", mode) == "standby",
     }
     return _sanitised(Inbound(kind=_kind(event), **base, **_content(event)))
+
+
+_TEXT_KEYS = {"type", "id", "text", "quoteToken", "markAsReadToken"}
+
+
+def _plain_text(raw: dict) -> Inbound | None:
+    """A user's plain text message (most events) read without the SDK's models (about 0.2 ms of CPU), when every
+    field is one the SDK reads as such; None for anything else (emojis, a mention, a quote, another source, an odd
+    value), which the SDK then parses. Gives the same Inbound as the SDK's path (tests/bot/test_webhook.py)."""
+    message, source, delivery = raw.get("message"), raw.get("source"), raw.get("deliveryContext")
+    if (
+        raw.get("type") != "message"
+        or raw.get("mode") not in ("active", "standby")
+        or type(raw.get("timestamp")) is not int
+    ):
+        return None
+    if not (isinstance(message, dict) and isinstance(source, dict) and isinstance(delivery, dict)):
+        return None
+    if message.get("type") != "text" or not message.keys() <= _TEXT_KEYS or not all(
+        isinstance(message.get(key), str) for key in ("id", "text", "quoteToken")
+    ) or not isinstance(message.get("markAsReadToken", ""), str):  # fmt: skip
+        return None
+    if source.keys() != {"type", "userId"} or source["type"] != "user" or not isinstance(source["userId"], str):
+        return None
+    token = raw.get("replyToken")
+    if delivery.keys() != {"isRedelivery"} or type(delivery["isRedelivery"]) is not bool or not isinstance(token, str):
+        return None
+    return _sanitised(
+        Inbound(
+            kind="text",
+            webhook_event_id=raw["webhookEventId"],
+            event_type="message",
+            user_id=source["userId"],
+            source_type="user",
+            reply_token=token,
+            timestamp=_timestamp(raw["timestamp"]),
+            is_redelivery=delivery["isRedelivery"],
+            standby=raw["mode"] == "standby",
+            text=message["text"],
+            message_type="text",
+            message_id=message["id"],
+        )
+    )
 
 
 def _from_raw(raw: dict) -> Inbound:

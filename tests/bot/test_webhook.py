@@ -107,3 +107,43 @@ def test_each_official_sdk_event_alone_is_taken_without_an_error(app, post_event
         assert count(app, OutboxItem) == 0  # the account never talks in groups
     assert post_events(dict(raw, deliveryContext={"isRedelivery": True})).status_code == 200
     assert count(app, InboundEvent) == 1
+
+
+def _variants() -> list[dict]:
+    """Text events as LINE sends them, near misses of the plain shape, and every event of the SDK's test webhook."""
+    plain = text_event("駐車場はありますか")
+    variants = [plain, text_event("a\x00b" + "長" * 6000), text_event("x", redelivery=True), dict(plain, extra=1)]
+    for key, value in [
+        ("timestamp", 1.5),
+        ("timestamp", True),
+        ("timestamp", "1"),
+        ("mode", "odd"),
+        ("replyToken", 7),
+        ("deliveryContext", {"isRedelivery": "true"}),
+        ("source", {"type": "user"}),
+        ("source", {"type": "group", "groupId": "C1", "userId": "U1"}),
+    ]:
+        variants.append(dict(plain, **{key: value}))  # fmt: skip
+    standby = dict(plain, mode="standby")
+    del standby["replyToken"]
+    variants.append(standby)
+    for key, value in [
+        ("emojis", [{"index": 0, "productId": "p", "emojiId": "e", "length": 1}]),
+        ("quotedMessageId", "123"),
+        ("markAsReadToken", "t"),
+        ("markAsReadToken", 3),
+        ("id", 5),
+    ]:
+        variants.append(dict(plain, message={**plain["message"], key: value}))  # fmt: skip
+    sdk = json.loads(SDK_WEBHOOK.read_text())["events"]
+    return variants + [dict(e, webhookEventId=f"SDK{i:023d}") for i, e in enumerate(sdk)]
+
+
+def test_plain_text_events_read_without_the_sdk_give_what_the_sdk_path_gives(monkeypatch):
+    from bot.line import inbound
+
+    variants = _variants()
+    fast = [inbound.parse_event(raw) for raw in variants]
+    assert inbound._plain_text(variants[0]) is not None  # the plain shape does take the short way
+    monkeypatch.setattr(inbound, "_plain_text", lambda raw: None)
+    assert [inbound.parse_event(raw) for raw in variants] == fast
