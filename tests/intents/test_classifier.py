@@ -38,6 +38,11 @@ def test_asking_for_help_with_running_a_group_is_not_a_crisis():
     assert classify("NPOの運営を助けてほしい").intent != "crisis"
 
 
+@pytest.mark.parametrize("text", ["たすけて", "help me please", "助けてください"])
+def test_a_bare_plea_is_a_crisis_however_close_a_faq_wording_comes(text):
+    assert classify(text, "centre_info", 0.95).intent == "crisis"
+
+
 def test_booking_wins_over_the_topic_and_keeps_it_as_a_slot():
     triage = classify("解散の相談を予約したい")
     assert triage.intent == "booking" and triage.slots["topic"] == "dissolution"
@@ -96,8 +101,12 @@ def test_particles_do_not_hide_a_lexicon_term():
 
 
 def test_a_message_with_no_signs_is_out_of_scope_with_low_confidence():
-    triage = classify("おいしいパン屋さんを知りませんか")
+    triage = classify("ほげほげふがふが")
     assert triage.intent == "out_of_scope" and triage.confidence < 0.4
+
+
+def test_a_question_about_something_else_is_out_of_scope():
+    assert classify("おいしいパン屋さんを知りませんか").intent == "out_of_scope"
 
 
 def test_a_kb_referral_match_makes_a_life_question_out_of_scope():
