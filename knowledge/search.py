@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -68,23 +68,30 @@ class KnowledgeIndex:
         self.entries: list[Entry] = list(entries)
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
         self.glossary = glossary or Glossary([])
-        self.ngram = NgramIndex(self.entries, self.glossary)
-        self.lexical = LexicalIndex(self.entries)
         self.kana = KanaRestorer(t for e in self.entries for t in (e.question, *e.paraphrases, e.answer))
+        # The retrievers read the entries' own hiragana wordings (「かいさん てつづき」) as they read messages'.
+        searched = [self._restored(e) for e in self.entries]
+        self.ngram = NgramIndex(searched, self.glossary)
+        self.lexical = LexicalIndex(searched)
         self.calibration = calibration or load_calibration()
         chosen = shared_embedder() if embedder is True else (embedder or None)
         wrapped = chosen is None or isinstance(chosen, CachedEmbedder)
         self.embedder = chosen if wrapped else CachedEmbedder(chosen, cache_file=None)
-        self._vectors, self._owner, self._answers = self._embed_entries()
+        self._vectors, self._owner, self._answers = self._embed_entries(searched)
         # The index is immutable and a ranking depends on the query and the day alone, so it may be kept: an edit
         # builds a new index (and so starts with none kept).
         self._kept_rankings = lru_cache(maxsize=KEPT_SEARCHES)(self._ranked)
 
-    def _embed_entries(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        if self.embedder is None or not self.entries:
+    def _restored(self, entry: Entry) -> Entry:
+        """The entry with its hiragana question and paraphrases read back into kanji, as a message would be."""
+        restore = self.kana.restore
+        return replace(entry, question=restore(entry.question), paraphrases=tuple(map(restore, entry.paraphrases)))
+
+    def _embed_entries(self, entries: list[Entry]) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        if self.embedder is None or not entries:
             return None, None, None
         texts, owner = [], []
-        for position, entry in enumerate(self.entries):
+        for position, entry in enumerate(entries):
             for text in dict.fromkeys((entry.question, *entry.paraphrases)):
                 texts.append(text)
                 owner.append(position)
@@ -161,7 +168,7 @@ class KnowledgeIndex:
             )
             for j, (i, p) in enumerate(zip(order, probability, strict=True))
         ]
-        matches.sort(key=lambda m: -m.score)
+        matches.sort(key=lambda m: (-m.score, -m.fuzzy))  # among own wordings, the closest
         return matches
 
 

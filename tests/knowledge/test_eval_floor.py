@@ -68,8 +68,8 @@ def test_the_bot_keeps_its_floors_on_the_blind_set(asker):
     ours, naive = evaluate(load_items(BLIND_SET), asker)
     row, baseline = ours.row(), naive.row()
     assert row["fact_present"] >= baseline["fact_present"] + ABOVE_NAIVE
-    assert row["intent_accuracy"] >= 0.92
-    assert row["crisis_recall"] >= 0.9
+    assert row["intent_accuracy"] >= 0.93
+    assert row["crisis_recall"] >= 0.95
     assert row["menu_instead_of_answer"] <= 0.05
 
 
@@ -77,7 +77,7 @@ def test_the_bot_keeps_its_floors_on_the_blind_crisis_set(asker):
     """Crisis messages in words nobody on the team wrote, and look-alikes (figures of speech, topic words)."""
     ours, _ = evaluate(load_items(BLIND_CRISIS), asker)
     row = ours.row()
-    assert row["crisis_recall"] >= 0.9
+    assert row["crisis_recall"] >= 0.95
     assert row["false_crisis_alarm"] <= 0.15
 
 
@@ -85,5 +85,5 @@ def test_the_triage_keeps_its_floor_on_dev_messages_its_model_did_not_learn_from
     held = cross_validate(asker, dev)  # the honest dev figure: the model learns from the dev set
     assert held.items == len(dev)
     assert held.accuracy >= 0.9
-    assert held.crisis_recall >= 0.9
+    assert held.crisis_recall >= 0.95
     assert held.false_alarms <= held.items // 50

@@ -55,6 +55,6 @@ def test_a_hiragana_question_finds_the_entry_written_in_kanji():
         Entry(id="f.officers", topic="founding", question="自治会の役員のなり手がいません", answer="分担を。"),
         Entry(id="c.place", topic="centre_info", question="センターの場所を教えてください", answer="本町6丁目です。"),
     ]
-    index = KnowledgeIndex(entries, embedder=None)
+    index = KnowledgeIndex(entries)
     assert index.search("じちかい の やくいん の なりて が いない")[0].entry.id == "f.officers"
     assert index.search("せんたー の ばしょ は どこ ですか")[0].entry.id == "c.place"
