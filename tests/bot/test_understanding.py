@@ -22,6 +22,8 @@ def user(app, post_events):
         ("npo法人 理事 何人", "理事3人以上"),
         ("ボランティア保険はどこで入れますか", "社会福祉協議会"),
         ("事業報告書はいつまでに出せばいいですか", "3か月以内"),
+        ("えぬぴーおー ほうじん の りじ は なんにん ひつよう ですか", "理事3人以上"),  # hiragana only
+        ("ぼらんてぃあ ほけん は どこ で はいれますか", "社会福祉協議会"),
     ],
 )
 def test_a_specific_question_is_answered_in_the_first_reply(user, message, fact):
