@@ -95,7 +95,9 @@ class KnowledgeIndex:
             for text in dict.fromkeys((entry.question, *entry.paraphrases)):
                 texts.append(text)
                 owner.append(position)
-        answers = self.embedder.embed([passage(e) for e in self.entries])
+        passages = [passage(e) for e in self.entries]
+        self.embedded_texts = texts + passages  # what `madoguchi eval --calibrate` ships vectors for
+        answers = self.embedder.embed(passages)
         owner = np.asarray(owner)
         self._starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0])  # each entry's first text (grouped in order)
         return self.embedder.embed(texts), owner, answers

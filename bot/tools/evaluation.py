@@ -28,7 +28,6 @@ from intents.model import DEV_EXAMPLES
 from knowledge.calibrate import calibrate
 from knowledge.entries import Entry
 from knowledge.fusion import CALIBRATION, Calibration
-from knowledge.search import passage
 from knowledge.store import published_entries
 
 DEV_SET = DEV_EXAMPLES  # learned from (intent model) and tuned on (fusion, cut-offs)
@@ -182,9 +181,8 @@ def recalibrate(asker: Asker, items: list[dict]) -> Calibration:
     knowledge base's texts, and the intent examples the crisis model learns from)."""
     with unit_of_work(asker.svc.session_factory) as session:
         index = asker.svc.context.knowledge.get(session)
-    texts = [t for e in index.entries for t in (*dict.fromkeys((e.question, *e.paraphrases)), passage(e))]
     if index.embedder is not None:
-        index.embedder.save(texts)
+        index.embedder.save(index.embedded_texts)
         save_training_vectors([t for t, _ in model_examples()])
     calibration = calibrate(index, items, is_right(asker.svc.context))
     CALIBRATION.write_text(calibration.to_json(), encoding="utf-8")

@@ -102,3 +102,23 @@ def test_each_entry_scores_its_closest_wording_and_its_answer():
         assert best[position] == pytest.approx(max(0.0, float((own @ vector).max())), abs=1e-6)
         assert answer[position] == pytest.approx(max(0.0, float(model.embed([passage(entry)])[0] @ vector)), abs=1e-6)
     assert best[1] == pytest.approx(1.0, abs=1e-6) and best.dtype == np.float64  # its own wording
+
+
+def test_every_text_the_shipped_index_embeds_has_a_shipped_vector():
+    """No process embeds the shipped content at start (`madoguchi eval --calibrate` ships the vectors), including
+    the hiragana paraphrases as the index reads them."""
+    from knowledge.entries import load_content
+    from knowledge.search import KnowledgeIndex
+    from knowledge.semantic import SHIPPED_CACHE, text_key
+
+    class Recording:
+        name = "recording"
+
+        def embed(self, texts):
+            return np.zeros((len(texts), 384), dtype=np.float32)
+
+    index = KnowledgeIndex(load_content(), embedder=Recording())
+    with np.load(SHIPPED_CACHE, allow_pickle=False) as data:
+        shipped = set(data["keys"].tolist())
+    missing = [t for t in index.embedded_texts if text_key(t) not in shipped]
+    assert not missing, f"run `madoguchi eval --calibrate`: {len(missing)} texts lack a vector, e.g. {missing[:3]}"
