@@ -42,7 +42,7 @@ MODEL_PERSON = 0.5
 MODEL_BOOKING = 0.5
 # A knowledge match this probable outweighs out-of-scope words (住民票 in a question the knowledge base answers).
 KB_TOPICAL = 0.8
-# …and only for a message long enough to read (Japanese characters; twice as many Latin letters).
+# The learned models read a message only when it is this long (Japanese characters; twice as many Latin letters).
 MODEL_MIN_LENGTH = 8
 # Without any topic word or knowledge match, the model must be this sure to name a topic.
 MODEL_ALONE = 0.6

@@ -51,7 +51,7 @@ class KanaRestorer:
         return _HIRAGANA_RUN.sub(lambda run: self._restore_run(run.group(0), _after_kanji(text, run.start())), text)
 
     def _restore_run(self, run: str, okurigana: bool) -> str:
-        """Longest known readings first. A run right after kanji starts with its ending (始めたい), and a two-kana
+        """Longest known readings first. A run right after kanji starts with its ending (始めたい), and a
         short reading counts only as a word on its own (「ひと が」, not the さい of ください)."""
         out, i = [], 0
         while i < len(run):

@@ -7,9 +7,7 @@ so the caller's answer / もしかして / わかりません cut-offs mean the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -24,23 +22,11 @@ from knowledge.morph import content_words
 from knowledge.ngram import Glossary, NgramIndex, is_latin_script
 from knowledge.semantic import CachedEmbedder, Embedder, shared_embedder
 
-__all__ = ["Glossary", "KnowledgeIndex", "Match", "remembered_searches"]
+__all__ = ["Glossary", "KnowledgeIndex", "Match"]
 PER_RETRIEVER = 8
 NGRAM_FUZZY_WEIGHT = 0.25
 OWN_WORDING = 0.95  # rapidfuzz ratio to a question or paraphrase from which a message is that wording
 KEPT_SEARCHES = 1024  # rankings an index keeps, by (query, day): repeated texts (rich-menu taps) are not ranked again
-# Inside `remembered_searches()`: (index, query, today) -> every ranked match (before the cut to k).
-_remembered: ContextVar[dict | None] = ContextVar("knowledge_remembered_searches", default=None)
-
-
-@contextmanager
-def remembered_searches() -> Iterator[None]:
-    """Within the block (one event), a repeated search of the same index, query and day is not computed again."""
-    token = _remembered.set({})
-    try:
-        yield
-    finally:
-        _remembered.reset(token)
 
 
 @dataclass(frozen=True)
@@ -113,14 +99,7 @@ class KnowledgeIndex:
 
     def search(self, query: str, today: date | None = None, k: int = 3) -> list[Match]:
         """Top-k entries for a query, best first; entries not valid on `today` are never returned."""
-        memo = _remembered.get()
-        if memo is None:
-            return self._kept_rankings(query, today)[:k]
-        key = (self, query, today)
-        ranked = memo.get(key)
-        if ranked is None:
-            ranked = memo[key] = self._kept_rankings(query, today)
-        return ranked[:k]
+        return self._kept_rankings(query, today)[:k]
 
     def _ranked(self, query: str, today: date | None) -> list[Match]:
         """Every candidate any retriever proposes, best first by calibrated probability."""

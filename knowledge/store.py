@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.entries import Entry, entry_from_dict, load_content, load_glossary
 from knowledge.models import FaqEntry, FaqRevision
-from knowledge.search import Glossary, KnowledgeIndex, remembered_searches
+from knowledge.search import Glossary, KnowledgeIndex
 
 SEED_AUTHOR = "seed"
 # Inside `one_version()`: id(IndexCache) -> the index its first `get` returned.
@@ -100,12 +100,12 @@ def content_version(session: Session) -> tuple:
 @contextmanager
 def one_version() -> Iterator[None]:
     """Within the block (one bot event, which never edits FAQ rows), every `IndexCache.get` returns the index its
-    first call did, without asking the database for the content version again, and a repeated search is not
-    computed again. Not for code that edits FAQ content (it must see its own changes)."""
+    first call did, without asking the database for the content version again (the index keeps its rankings, so a
+    repeated search is not computed again either). Not for code that edits FAQ content (it must see its own
+    changes)."""
     token = _pinned.set({})
     try:
-        with remembered_searches():
-            yield
+        yield
     finally:
         _pinned.reset(token)
 
