@@ -13,6 +13,7 @@ from intents.crisis_model import CRISIS_MODEL
 from intents.labels import TOPIC_INTENTS
 from intents.model import INTENT_MODEL, training_examples
 from intents.slots import extract_slots
+from knowledge.morph import word_starts
 from knowledge.text import normalize
 
 LEXICON = Path(__file__).parent / "lexicon.yaml"
@@ -47,6 +48,7 @@ MODEL_MIN_LENGTH = 8
 # Without any topic word or knowledge match, the model must be this sure to name a topic.
 MODEL_ALONE = 0.6
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # を/が/は/も/に after kanji, before more text: dropped so 「活動をしたい」 matches the term 「活動したい」.
 _PARTICLE = re.compile(r"(?<=[\u3400-\u9fff])[をがはもに](?=[\u3040-\u309f\u3400-\u9fff])")
@@ -222,9 +224,22 @@ def asks_for_person(norm: str, lex: Lexicon) -> bool:
     「同じ立場の人と話せる場」)."""
     for phrase in lex.not_human:
         norm = norm.replace(phrase, "|")
-    if any(term in norm for term in lex.human):
+    if any(has_word(norm, term) for term in lex.human):
         return True
-    return any(any(a in norm for a in left) and any(b in norm for b in right) for left, right in lex.human_pairs)
+    return any(any(has_word(norm, a) for a in left) and any(b in norm for b in right) for left, right in lex.human_pairs)
+
+
+def has_word(norm: str, term: str) -> bool:
+    """The term as a word, not inside one: 「人とはな」 is not in 「npo法人とはなんですか」.
+
+    Only a kanji right before a kanji term is checked against the words (a compound like 法人); a term after kana
+    or a symbol counts, so messages written in hiragana, which the analyser splits less well, lose nothing."""
+    start = norm.find(term)
+    while start >= 0:
+        if start == 0 or not (_KANJI.match(term) and _KANJI.match(norm[start - 1])) or start in word_starts(norm):
+            return True
+        start = norm.find(term, start + 1)
+    return False
 
 
 def lexicon_examples(lex: Lexicon) -> dict[str, list[str]]:
