@@ -226,7 +226,9 @@ def asks_for_person(norm: str, lex: Lexicon) -> bool:
         norm = norm.replace(phrase, "|")
     if any(has_word(norm, term) for term in lex.human):
         return True
-    return any(any(has_word(norm, a) for a in left) and any(b in norm for b in right) for left, right in lex.human_pairs)
+    return any(
+        any(has_word(norm, a) for a in left) and any(b in norm for b in right) for left, right in lex.human_pairs
+    )
 
 
 def has_word(norm: str, term: str) -> bool:

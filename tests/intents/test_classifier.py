@@ -98,10 +98,14 @@ def test_who_the_writer_is_does_not_ask_for_a_person():
 
 @pytest.mark.parametrize("text", ["NPO法人とはなんですか?", "NPO法人に聞きたいことがあるとき、連絡先はどこで調べる？"])
 def test_a_person_word_inside_another_word_is_not_a_request_for_a_person(text):
-    assert classify(text).intent != "human"  # 法人とはなん holds 人とはな (人と話 in kana), 法人に聞きたい holds 人に聞きたい
+    assert (
+        classify(text).intent != "human"
+    )  # 法人とはなん holds 人とはな (人と話 in kana), 法人に聞きたい holds 人に聞きたい
 
 
-@pytest.mark.parametrize("text", ["人と話したい", "だれかひととはなしたい", "法人の担当者と話したい", "talk to a human"])
+@pytest.mark.parametrize(
+    "text", ["人と話したい", "だれかひととはなしたい", "法人の担当者と話したい", "talk to a human"]
+)
 def test_a_request_for_a_person_after_any_word_still_counts(text):
     assert classify(text).intent == "human"
 
