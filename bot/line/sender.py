@@ -30,7 +30,10 @@ from bot.platform.db import utcnow
 log = logging.getLogger(__name__)
 MAX_TIMERS = 200  # beyond this many waiting retries (a long LINE outage), the sweeper does the rest
 MAX_BATCH = 200  # outcomes stored per transaction at most
-RECORD_LINGER = 0.1  # seconds the recorder waits for more outcomes to store with the first (one commit for all)
+# Seconds the recorder waits for more outcomes to store with the first (one commit for all): at 10 events/s per
+# process about five share a commit (a transaction per outcome cost ~0.7 ms of app + PostgreSQL CPU each). Only the
+# bookkeeping waits: the messages are sent meanwhile, and the claims' leases (30 s) keep other processes away.
+RECORD_LINGER = 0.5
 _live: weakref.WeakSet[Sender] = weakref.WeakSet()
 
 
