@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.platform.db import insert_new
+from bot.platform.db import dialect_insert, insert_new
 from bot.platform.models import Conversation, LineUser
 
 
@@ -14,6 +14,8 @@ def lock_conversation(session: Session, line_user_id: str) -> Conversation:
     """The user's conversation, created on first contact and locked (FOR UPDATE) until commit."""
     found = _locked(session, line_user_id)
     if found is None:  # first contact (if another worker creates the same rows meanwhile, theirs are used)
+        found = _created(session, line_user_id)
+    if found is None:  # the user or their conversation was there after all (made meanwhile, or a partial pair)
         user_id = insert_new(session, LineUser, "line_user_id", {"line_user_id": line_user_id})
         if user_id is None:  # the user exists, without a conversation yet
             user_id = session.scalar(select(LineUser.id).where(LineUser.line_user_id == line_user_id))
@@ -31,6 +33,29 @@ _LOCKED = (
     .where(LineUser.line_user_id == bindparam("line_user_id"))
     .with_for_update(of=Conversation)
 )
+
+
+_NEW_ROWS: dict[str, tuple] = {}  # dialect -> (user INSERT, conversation INSERT), built once
+
+
+def _created(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:
+    """First contact: the user and their conversation inserted, each returned as a loaded object (two statements,
+    no SELECT afterwards); None when either row already exists (another worker's event made it meanwhile). The new
+    conversation row is this transaction's own, invisible to others until commit: locked as well as FOR UPDATE."""
+    name = session.connection().dialect.name
+    statements = _NEW_ROWS.get(name)
+    if statements is None:
+        user = dialect_insert(name, LineUser).values(line_user_id=bindparam("new_line_user_id"))
+        conversation = dialect_insert(name, Conversation).values(user_id=bindparam("new_user_id"), slots={})
+        statements = _NEW_ROWS[name] = (
+            user.on_conflict_do_nothing(index_elements=["line_user_id"]).returning(LineUser),
+            conversation.on_conflict_do_nothing(index_elements=["user_id"]).returning(Conversation),
+        )
+    user = session.scalars(statements[0], {"new_line_user_id": line_user_id}).one_or_none()
+    if user is None:
+        return None
+    conversation = session.scalars(statements[1], {"new_user_id": user.id}).one_or_none()
+    return None if conversation is None else (conversation, user)
 
 
 def _locked(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:

@@ -117,6 +117,11 @@ _DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _insert_new_cache: dict[tuple, object] = {}
 
 
+def dialect_insert(dialect_name: str, target):
+    """The dialect's INSERT construct for `target` (a model or table), with ON CONFLICT (both dialects the app uses)."""
+    return _DIALECT_INSERTS[dialect_name](target)
+
+
 def insert_new(session: Session, model: type[Base], key: str, values: dict):
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id: the new row's id, or None when `key` already exists
     (one statement, no savepoint; PostgreSQL waits for a concurrent insert of the same key to settle).
@@ -128,7 +133,7 @@ def insert_new(session: Session, model: type[Base], key: str, values: dict):
     statement = _insert_new_cache.get(cache_key)
     if statement is None:
         table = model.__table__
-        insert = _DIALECT_INSERTS[connection.dialect.name](table).values({k: bindparam(k) for k in values})
+        insert = dialect_insert(connection.dialect.name, table).values({k: bindparam(k) for k in values})
         statement = insert.on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
         _insert_new_cache[cache_key] = statement
     return connection.execute(statement, values).scalar()
