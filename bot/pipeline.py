@@ -2,7 +2,8 @@
 
 The per-event rows (the event id, the transcript lines, the outbox items) are written with SQLAlchemy Core
 statements built once, on the session's connection and so in its transaction; the dialogue keeps the ORM (the
-conversation and user rows it changes are flushed at commit with everything else).
+conversation and user rows it changes are written by `write_changes`, one Core UPDATE each). The incoming transcript
+line is written once, with what the reply made of it, unless the dialogue's own statements need it earlier.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy import bindparam, event, insert, inspect, update
 from sqlalchemy.orm import Session
 
 from bot.dialogue import throttle
@@ -67,15 +68,19 @@ def record_event(session: Session, inbound: Inbound) -> bool:
 
 def record_incoming(session: Session, conversation: Conversation, inbound: Inbound) -> int:
     """The resident's transcript line for this event (and its reply token), in the caller's transaction; its id.
+    The throttle counts it on the conversation row."""
+    values = _incoming(session, conversation, inbound)
+    return session.connection().execute(_INSERT_INCOMING, values).scalar_one()
 
-    Inserted at once (the dialogue may read the transcript, e.g. a hand-off's summary); `label_incoming` adds
-    what the reply made of it. The throttle counts it on the conversation row."""
+
+def _incoming(session: Session, conversation: Conversation, inbound: Inbound) -> dict:
+    """The incoming transcript line's values, unlabelled; keeps the reply token and counts the line for the throttle."""
     now = utcnow()
     if inbound.reply_token:
         conversation.last_reply_token, conversation.last_reply_token_at = inbound.reply_token, now
     kind = inbound.message_type or inbound.kind
     throttle.note(session, conversation, kind, now)
-    values = {
+    return {
         "user_id": conversation.user_id,
         "direction": "in",
         "kind": kind,
@@ -83,8 +88,53 @@ def record_incoming(session: Session, conversation: Conversation, inbound: Inbou
         "line_message_id": inbound.message_id,
         "webhook_event_id": inbound.webhook_event_id,
         "created_at": now,
+        "intent": None,
+        "confidence": None,
+        "faq_id": None,
     }
-    return session.connection().execute(_INSERT_INCOMING, values).scalar_one()
+
+
+# The incoming line of the event being dispatched is written with what the reply made of it (one INSERT, no UPDATE
+# after): until then its values wait in session.info, and any ORM statement or flush the dialogue makes first (it
+# may read the transcript, e.g. a hand-off's summary) writes it before it runs, unlabelled, to be labelled after.
+_PENDING, _WRITTEN = "madoguchi.incoming_line", "madoguchi.incoming_line_id"
+_INSERT_LABELLED = insert(_LINES)
+
+
+def _write_pending(session: Session) -> None:
+    values = session.info.pop(_PENDING, None)
+    if values is not None:
+        session.info[_WRITTEN] = session.connection().execute(_INSERT_INCOMING, values).scalar_one()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_orm_statement(state) -> None:
+    if _PENDING in state.session.info:
+        _write_pending(state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    if _PENDING in session.info:
+        _write_pending(session)
+
+
+def _dispatch_recorded(ctx: BotContext, session: Session, conversation: Conversation, inbound: Inbound):
+    """Dispatch the event, its incoming line recorded (labelled by the reply when it has messages, as
+    `label_incoming` does)."""
+    session.info[_PENDING] = _incoming(session, conversation, inbound)
+    try:
+        reply = dispatch(ctx, session, conversation, inbound)
+    finally:
+        values, written = session.info.pop(_PENDING, None), session.info.pop(_WRITTEN, None)
+    labelled = reply is not None and bool(reply.messages)
+    if values is not None:
+        if labelled:
+            values |= {"intent": reply.intent, "confidence": reply.confidence, "faq_id": reply.faq_id}
+        session.connection().execute(_INSERT_LABELLED, values)
+    elif labelled:  # written during dispatch, unlabelled
+        label_incoming(session, written, reply)
+    return reply
 
 
 def label_incoming(session: Session, line_id: int, reply: Reply) -> None:
@@ -133,13 +183,11 @@ def _handle(
     with one_version():  # one content-version query and no repeated search per event
         if inbound.kind == "text" and ctx.knowledge is not None:
             ctx.knowledge.get(session)  # text is always looked up
-        incoming = record_incoming(session, conversation, inbound)
-        reply = dispatch(ctx, session, conversation, inbound)
+        reply = _dispatch_recorded(ctx, session, conversation, inbound)
     if reply is not None and inbound.kind in ("text", "postback"):
         conversation.misunderstood_count = 0 if reply.understood else conversation.misunderstood_count + 1
     if reply is None or not reply.messages:
         return Outcome(reply)
-    label_incoming(session, incoming, reply)
     meta = {"intent": reply.intent, "faq_id": reply.faq_id}
     claims = enqueue_claims(session, user.id, user.line_user_id, reply.messages, inbound.reply_token, meta, claim_for)
     return Outcome(reply, claims)

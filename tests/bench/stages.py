@@ -54,6 +54,7 @@ STAGES = [
     ("bot.dialogue.misses", "note_rephrase", "dialogue: rephrase check (transcript read)"),
     ("bot.pipeline", "enqueue", "outbox + transcript insert"),
     ("bot.pipeline", "record_incoming", "outbox + transcript insert"),
+    ("bot.pipeline", "_dispatch_recorded", "outbox + transcript insert"),  # the incoming line, around dispatch
     ("bot.pipeline", "enqueue_claims", "outbox + transcript insert"),
     ("bot.pipeline", "label_incoming", "outbox + transcript insert"),
     ("bot.pipeline", "write_changes", "conversation + user update"),
