@@ -68,6 +68,8 @@ def note_rephrase(
     text = (inbound.text or "").strip()
     if reply is None or reply.intent is None or reply.intent in NOT_A_QUESTION or not text:
         return
+    if conversation.first_contact:  # nothing came before it: no query
+        return
     previous = _previous(session, conversation.user_id, inbound.webhook_event_id)
     if previous is None or previous.kind != "text" or not previous.faq_id or not previous.text:
         return

@@ -55,7 +55,10 @@ def _created(session: Session, line_user_id: str) -> tuple[Conversation, LineUse
     if user is None:
         return None
     conversation = session.scalars(statements[1], {"new_user_id": user.id}).one_or_none()
-    return None if conversation is None else (conversation, user)
+    if conversation is None:
+        return None
+    conversation.first_contact = True
+    return conversation, user
 
 
 def _locked(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:

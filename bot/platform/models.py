@@ -51,6 +51,9 @@ class Conversation(Base):
 
     user: Mapped[LineUser] = relationship(back_populates="conversation")
 
+    # Never stored: this event created the conversation (first contact), so the resident wrote nothing before it.
+    first_contact = False
+
 
 class InboundEvent(Base):
     """A processed webhook event; the unique webhook_event_id drops LINE's redeliveries."""

@@ -192,3 +192,21 @@ def test_an_event_writes_its_conversation_and_user_changes_itself_and_the_commit
             assert (stored.flow, stored.user.language) == ("volunteer", "en") and stored.updated_at > before
     finally:
         engine.dispose()
+
+
+def test_a_first_contact_reads_no_earlier_messages_and_a_returning_resident_does(post_events, app):
+    """The rephrase check looks for the resident's previous message: on first contact there is none to look for."""
+    engine = app.extensions["madoguchi"].session_factory().get_bind()
+    statements: list[str] = []
+    listener = lambda _c, _cur, sql, *_rest: statements.append(" ".join(sql.split()).lower())  # noqa: E731
+    sqlalchemy_event.listen(engine, "before_cursor_execute", listener)
+    try:
+        resident = WebhookUser(app, post_events)
+        resident.says("駐車場はありますか")
+        first = [s for s in statements if s.startswith("select") and "from messages" in s]
+        statements.clear()
+        resident.says("駐輪場はありますか")
+        second = [s for s in statements if s.startswith("select") and "from messages" in s]
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
+    assert first == [] and second
