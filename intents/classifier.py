@@ -87,6 +87,7 @@ class Lexicon:
     greeting: tuple[str, ...]
     greeting_fillers: tuple[str, ...]
     out_of_scope: dict[str, float]
+    out_of_scope_strong: dict[str, float]  # the clear signs only (住民票, 天気), not the referral themes (子育て)
     not_out_of_scope: tuple[str, ...]
     not_topic: tuple[str, ...]
     topics: dict[str, dict[str, float]]
@@ -125,6 +126,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         greeting=_terms(data["greeting"]),
         greeting_fillers=_terms(data["greeting_fillers"]),
         out_of_scope=out_of_scope,
+        out_of_scope_strong={t: w for t, w in out_of_scope.items() if w >= OUT_OF_SCOPE_WEIGHT},
         not_out_of_scope=_terms(data["out_of_scope"]["not_out_of_scope"]),
         not_topic=_terms(data["out_of_scope"]["not_topic"]),
         topics=topics,
@@ -186,11 +188,12 @@ def topic_scores(norm: str, lex: Lexicon) -> dict[str, float]:
     return scores
 
 
-def out_of_scope_score(norm: str, lex: Lexicon) -> float:
-    """Evidence that the message is about something outside the centre's work (city procedures, daily life…)."""
+def out_of_scope_score(norm: str, lex: Lexicon, strong_only: bool = False) -> float:
+    """Evidence that the message is about something outside the centre's work (city procedures, daily life…);
+    `strong_only`: the clear signs only (住民票, 天気), not the themes referred elsewhere (子育て, ひとり親)."""
     for phrase in lex.not_out_of_scope:
         norm = norm.replace(phrase, "|")
-    return _evidence(norm, lex.out_of_scope)
+    return _evidence(norm, lex.out_of_scope_strong if strong_only else lex.out_of_scope)
 
 
 def is_booking(norm: str, lex: Lexicon) -> bool:
@@ -300,7 +303,8 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
         return result("booking", 0.9)
     if _is_greeting_only(norm, lex):
         return result("greeting", 0.9)
-    rules_oos = out_of_scope_score(norm, lex)
+    # With a topic word, themes alone (子育て + ママ友 in 「子育てサークル作りたい」) are not someone else's business.
+    rules_oos = out_of_scope_score(norm, lex, strong_only=max(scores.values()) >= 2)
     probabilities = INTENT_MODEL.get(model_examples).probabilities(text)
     if hint in probabilities and kb_score >= HINT_FLOOR:
         probabilities[hint] += HINT_WEIGHT * kb_score

@@ -150,3 +150,14 @@ def test_the_intent_models_probabilities_are_the_pipelines_own():
 )  # fmt: skip
 def test_organisation_types_are_found_in_any_width_and_kana(text, org_type):
     assert extract_slots(text).get("org_type") == org_type
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ママ友どうしで子育てのサークルを作りたいです。何から始めたら？",
+        "How do we start a group for parents in our area?",
+    ],
+)
+def test_founding_a_group_on_a_theme_the_centre_refers_elsewhere_is_still_founding(text):
+    assert classify(text).intent == "founding"  # 子育て + ママ友 are themes; 作りたい / start a group is the wish
