@@ -23,7 +23,15 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u309f\u30fc]+")
 _KANJI = re.compile(r"[\u3400-\u9fff]")
-_WRITTEN = re.compile(r"[\u30a1-\u30ff\u3400-\u9fff]")  # a surface worth restoring has kanji or katakana
+_WRITTEN = re.compile(r"[\u30a1-\u30ff\u3400-\u9fff]")  # a surface worth restoring has kanji or katakana…
+_LATIN = re.compile(r"[a-z]{2,4}")  # …or is a Latin abbreviation (npo, csr) with a long reading (not the えー of a)
+LATIN_READING = 4
+
+
+def _worth_restoring(surface: str, reading: str) -> bool:
+    if len(reading) < MIN_READING:
+        return False
+    return bool(_WRITTEN.search(surface)) or bool(_LATIN.fullmatch(surface)) and len(reading) >= LATIN_READING
 
 
 def written_in_hiragana(text: str) -> bool:
@@ -39,9 +47,10 @@ class KanaRestorer:
         counts: defaultdict[str, Counter] = defaultdict(Counter)
         for text in texts:
             for word in analyse(text):
-                if word.pos == "名詞" and _WRITTEN.search(word.surface) and len(word.reading) >= MIN_READING:
+                if word.pos == "名詞" and _worth_restoring(word.surface, word.reading):
                     counts[word.reading][word.surface] += 1
-        self.surfaces = {reading: c.most_common(1)[0][0] for reading, c in counts.items()}
+        # The most common surface, written in Japanese where the FAQ has one (てきすと → テキスト, not text).
+        self.surfaces = {r: min(c, key=lambda w: (w.isascii(), -c[w])) for r, c in counts.items()}
         self._longest = max(map(len, self.surfaces), default=0)
 
     def restore(self, text: str) -> str:

@@ -16,6 +16,9 @@ TEXTS = [
     "人の役に立ちたい",
     "遅滞なく届け出ます",  # 遅滞 (ちたい) must not be read inside 「たちたい」
     "今の状況",  # 今 (いま) must not be read inside 「ございました」
+    "NPOとは何ですか",  # a Latin abbreviation read えぬぴーおー
+    "Where is the centre? Send a text",  # English words are not what a hiragana message means
+    "テキストをダウンロード",
 ]
 
 
@@ -33,6 +36,8 @@ def restorer() -> KanaRestorer:
         ("かいさん の てつづき", "解散 の 手続き"),
         ("ひとのやくにたちたい", "人の役にたちたい"),
         ("ありがとうございました", "ありがとうございました"),
+        ("えぬぴーおー の かんじ", "npo の 監事"),
+        ("てきすと を ください", "テキスト を ください"),
     ],
 )
 def test_known_readings_become_the_faqs_words(restorer, message, restored):
