@@ -68,6 +68,11 @@ def test_someone_asked_by_staff_is_not_asking_for_staff(user):
     assert "担当者におつなぎします" not in text and "NPO法人の会計" in text  # the accounting entry, offered or answered
 
 
+def test_a_question_about_what_an_npo_is_is_answered_not_handed_to_a_person(user):
+    text = visible(user.says("NPO法人とはなんですか?"))  # 法人とはなん holds 人とはな, as in 「人とはなしたい」
+    assert "担当者におつなぎします" not in text and "特定非営利活動法人" in text
+
+
 def test_whoever_in_a_question_is_not_shouting(user):
     assert "0120-279-338" not in visible(user.says("夫に反対されています。どなたかアドバイスを"))
 
