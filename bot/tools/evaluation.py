@@ -85,7 +85,7 @@ class Scores:
                 self.misses.append({"text": item["text"], "kind": kind, "faq_id": faq_id, "facts": facts})
         if kind == "answer":
             self.cards += 1
-            self.cards_ok += _card_right(item, carried, faq_id, topic)
+            self.cards_ok += card_right(item, carried, faq_id, topic)
         if item.get("specific"):
             self.specific_n += 1
             self.menus += kind == "menu"
@@ -110,13 +110,18 @@ class Scores:
         }
 
 
-def _card_right(item: dict, carried: bool, faq_id: str | None, topic: str | None) -> bool:
-    """A card is right when it carries the fact (or is the labelled entry); without facts, when its topic fits."""
+def card_right(item: dict, carried: bool, faq_id: str | None, topic: str | None) -> bool:
+    """A card is right when it carries the fact (or is a labelled entry); without facts, when its topic fits."""
     if item.get("facts"):
-        return carried or (faq_id is not None and faq_id == item.get("faq_id"))
+        return carried or faq_id in labelled_entries(item)
     if item.get("faq_id"):
-        return faq_id == item["faq_id"]
+        return faq_id in labelled_entries(item)
     return topic == item["intent"] or (topic == "referral" and item["intent"] == "out_of_scope")
+
+
+def labelled_entries(item: dict) -> set[str]:
+    """The entries that answer an item: its labelled one and those a label audit found answer it as well."""
+    return {item["faq_id"], *item.get("also", ())} if item.get("faq_id") else set()
 
 
 def _rate(part: int, whole: int) -> float:
@@ -124,7 +129,8 @@ def _rate(part: int, whole: int) -> float:
 
 
 def load_items(path: Path = DEV_SET) -> list[dict]:
-    """Labelled items: {"text", "intent", "facts", "specific", "faq_id"?}."""
+    """Labelled items: {"text", "intent", "facts", "specific", "faq_id"?, "also"?} ("also": other entries that answer
+    the message as well as "faq_id" does)."""
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for item in items:
         if item["intent"] not in INTENTS:
@@ -171,7 +177,7 @@ def is_right(ctx) -> Callable[[dict, Entry], bool]:
     """Whether an entry answers a labelled item: its answer carries a required fact, or it is the labelled entry."""
 
     def right(item: dict, entry: Entry) -> bool:
-        return entry.id == item.get("faq_id") or has_fact(render_answer(ctx, entry), item.get("facts") or [])
+        return entry.id in labelled_entries(item) or has_fact(render_answer(ctx, entry), item.get("facts") or [])
 
     return right
 

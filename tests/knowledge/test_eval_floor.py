@@ -12,7 +12,15 @@ import pytest
 from rapidfuzz import fuzz
 
 from bot.tools.ask import Asker
-from bot.tools.evaluation import BLIND_CRISIS, BLIND_SET, DEV_SET, evaluate, load_items
+from bot.tools.evaluation import (
+    BLIND_CRISIS,
+    BLIND_SET,
+    DEV_SET,
+    card_right,
+    evaluate,
+    labelled_entries,
+    load_items,
+)
 from bot.tools.intent_cv import cross_validate
 from intents.labels import INTENTS
 from knowledge.entries import load_content
@@ -45,7 +53,18 @@ def test_each_set_is_large_covers_every_intent_and_labels_its_facts(path, size):
 
 def test_the_dev_set_points_only_at_entries_that_exist(dev):
     ids = {e.id for e in load_content()}
-    assert {i["faq_id"] for i in dev if i.get("faq_id")} <= ids
+    assert {e for i in dev for e in labelled_entries(i)} <= ids
+    assert all(i.get("faq_id") for i in dev if i.get("also")), "'also' widens a labelled entry"
+
+
+def test_a_card_is_right_when_it_is_an_entry_the_labels_accept():
+    item = {"text": "理事 何人？", "intent": "founding", "facts": [], "faq_id": "a.one", "also": ["a.two"]}
+    assert card_right(item, False, "a.one", "founding") and card_right(item, False, "a.two", "founding")
+    assert not card_right(item, False, "a.three", "founding")
+    assert not card_right({**item, "also": []}, False, "a.two", "founding")
+    with_facts = {**item, "facts": ["3人以上"]}
+    assert card_right(with_facts, True, "a.three", "founding") and card_right(with_facts, False, "a.two", "founding")
+    assert not card_right(with_facts, False, "a.three", "founding")
 
 
 def test_the_dev_set_is_not_copied_from_the_paraphrases(dev):
