@@ -19,7 +19,7 @@ from knowledge.fusion import Calibration, feature_rows, load_calibration
 from knowledge.kana import KanaRestorer
 from knowledge.lexical import LexicalIndex
 from knowledge.morph import content_words
-from knowledge.ngram import Glossary, NgramIndex, is_latin_script
+from knowledge.ngram import Glossary, NgramIndex, is_latin_script, prepare
 from knowledge.semantic import CachedEmbedder, Embedder, shared_embedder
 
 __all__ = ["Glossary", "KnowledgeIndex", "Match"]
@@ -119,7 +119,10 @@ class KnowledgeIndex:
         if not candidates:
             return []
         order = sorted(candidates)
-        closest = [self.ngram.closest(norm, i) for i in order]
+        # An English message is compared with the wordings as written, not as the glossary terms it was searched by
+        # (「volunteer insurance price」 is not the paraphrase 「ボランティア」).
+        wording = prepare(query) if is_latin_script(query) else norm
+        closest = [self.ngram.closest(wording, i) for i in order]
         fuzzy = np.array([c[0] for c in closest])
         ngram = np.minimum(1.0, (1 - NGRAM_FUZZY_WEIGHT) * lexical[order] + NGRAM_FUZZY_WEIGHT * fuzzy)
         rows = feature_rows(

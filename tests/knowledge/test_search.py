@@ -131,3 +131,18 @@ def test_a_kanji_shared_by_two_forms_of_a_verb_matches():
         GLOSSARY,
     )
     assert index.search("人を雇うときの手続き", date(2026, 11, 22))[0].entry.id == "f.labour"
+
+
+def test_an_english_message_is_matched_to_wordings_as_written_not_through_its_glossary_words():
+    glossary = Glossary([["ボランティア", "volunteer"]])
+    index = KnowledgeIndex(
+        [
+            entry("v.start", "ボランティアを始めたいです", "ボランティア", topic="volunteer"),
+            entry("v.premium", "ボランティア保険はいくら？", "volunteer insurance how much", topic="volunteer"),
+        ],
+        glossary,
+    )
+    by_id = {m.entry.id: m for m in index.search("volunteer hoken price per year", None, k=2)}
+    assert by_id["v.start"].fuzzy < 0.5  # its bare 「ボランティア」 is not what the message says
+    own = index.search("Volunteer insurance, how much?", None, k=1)[0]
+    assert own.entry.id == "v.premium" and own.fuzzy == 1.0
