@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.platform.db import dialect_insert, insert_new
@@ -35,30 +35,48 @@ _LOCKED = (
 )
 
 
+def _created(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:
+    """First contact: the user and their conversation inserted (two Core statements returning every column, no
+    SELECT afterwards) and put in the session as loaded objects; None when either row already exists (another
+    worker's event made it meanwhile). The new conversation row is this transaction's own, invisible to others until
+    commit: locked as well as FOR UPDATE."""
+    connection = session.connection()
+    user_insert, conversation_insert = _new_rows(connection.dialect.name)
+    row = connection.execute(user_insert, {"new_line_user_id": line_user_id}).one_or_none()
+    if row is None:
+        return None
+    user = _loaded(session, LineUser, row)
+    row = connection.execute(conversation_insert, {"new_user_id": user.id}).one_or_none()
+    if row is None:
+        return None
+    conversation = _loaded(session, Conversation, row)
+    conversation.first_contact = True
+    return conversation, user
+
+
 _NEW_ROWS: dict[str, tuple] = {}  # dialect -> (user INSERT, conversation INSERT), built once
 
 
-def _created(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:
-    """First contact: the user and their conversation inserted, each returned as a loaded object (two statements,
-    no SELECT afterwards); None when either row already exists (another worker's event made it meanwhile). The new
-    conversation row is this transaction's own, invisible to others until commit: locked as well as FOR UPDATE."""
-    name = session.connection().dialect.name
-    statements = _NEW_ROWS.get(name)
+def _new_rows(dialect: str) -> tuple:
+    statements = _NEW_ROWS.get(dialect)
     if statements is None:
-        user = dialect_insert(name, LineUser).values(line_user_id=bindparam("new_line_user_id"))
-        conversation = dialect_insert(name, Conversation).values(user_id=bindparam("new_user_id"), slots={})
-        statements = _NEW_ROWS[name] = (
-            user.on_conflict_do_nothing(index_elements=["line_user_id"]).returning(LineUser),
-            conversation.on_conflict_do_nothing(index_elements=["user_id"]).returning(Conversation),
+        users, conversations = LineUser.__table__, Conversation.__table__
+        user = dialect_insert(dialect, users).values(line_user_id=bindparam("new_line_user_id"))
+        conversation = dialect_insert(dialect, conversations).values(user_id=bindparam("new_user_id"), slots={})
+        statements = _NEW_ROWS[dialect] = (
+            user.on_conflict_do_nothing(index_elements=["line_user_id"]).returning(*users.c),
+            conversation.on_conflict_do_nothing(index_elements=["user_id"]).returning(*conversations.c),
         )
-    user = session.scalars(statements[0], {"new_line_user_id": line_user_id}).one_or_none()
-    if user is None:
-        return None
-    conversation = session.scalars(statements[1], {"new_user_id": user.id}).one_or_none()
-    if conversation is None:
-        return None
-    conversation.first_contact = True
-    return conversation, user
+    return statements
+
+
+def _loaded(session: Session, model: type, row) -> object:
+    """`row` (every column of `model`'s table, named as its attributes) as the session's object, as if queried:
+    cheaper than the ORM's INSERT … RETURNING of an entity (about half a ms of CPU per first contact)."""
+    instance = model(**row._mapping)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def _locked(session: Session, line_user_id: str) -> tuple[Conversation, LineUser] | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
+from bot.pipeline import write_changes
 from bot.platform.conversation import lock_conversation
 from bot.platform.db import make_engine, make_session_factory, unit_of_work
 from bot.platform.models import Conversation, LineUser
@@ -66,3 +68,26 @@ def test_racing_first_events_share_one_user_and_one_conversation(factory):
         thread.join(timeout=30)
     assert errors == [] and len(found) == 8 and len(set(found)) == 1
     assert counts(factory) == (1, 1)
+
+
+def test_a_first_contact_takes_three_statements_and_its_rows_are_as_if_queried(factory):
+    """The lock finds nothing, the user and the conversation are inserted; their objects are loaded, unchanged,
+    so that what the event changes is written as for a returning resident (one UPDATE)."""
+    engine, statements = factory.kw["bind"], []
+    listener = lambda _c, _cur, sql, *_rest: statements.append(sql.split()[:3])  # noqa: E731
+    # (SQLite's transactions begin with a statement of their own: not counted)
+    sqlalchemy_event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with unit_of_work(factory) as session:
+            conversation = lock_conversation(session, NEWCOMER)
+            created = [s for s in statements if s[0] != "BEGIN"]
+            assert conversation in session and not session.new and not session.dirty
+            conversation.flow = "volunteer"
+            write_changes(session, conversation, conversation.user)
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
+    assert [s[0] for s in created] == ["SELECT", "INSERT", "INSERT"]
+    assert [s[2] for s in created[1:]] == ["line_users", "conversations"]
+    assert [s[:2] for s in statements if s[0] != "BEGIN"][3:] == [["UPDATE", "conversations"]]
+    with unit_of_work(factory) as session:
+        assert lock_conversation(session, NEWCOMER).flow == "volunteer"
