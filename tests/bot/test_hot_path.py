@@ -87,6 +87,20 @@ def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_when_the_server_dr
         engine.dispose()
 
 
+def test_the_pool_hands_out_the_connection_returned_last(pg_url):
+    """On PostgreSQL in both passes of `make test` (the server's pool)."""
+    engine = make_engine(pg_url)
+    try:
+        first, second = engine.connect(), engine.connect()
+        pids = [c.execute(text("SELECT pg_backend_pid()")).scalar() for c in (first, second)]
+        first.close()
+        second.close()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar() == pids[1]
+    finally:
+        engine.dispose()
+
+
 def test_a_connection_in_steady_use_is_not_pinged(db_url):
     engine = make_engine(db_url)
     pings = []
