@@ -110,13 +110,18 @@ class Scores:
         }
 
 
+# Intents the knowledge base has no topic of its own for: where to turn elsewhere is a referral entry, and how
+# consultations are booked (online, walk-in, what to bring) is the centre's own information.
+FITTING_TOPIC = {"out_of_scope": "referral", "booking": "centre_info"}
+
+
 def card_right(item: dict, carried: bool, faq_id: str | None, topic: str | None) -> bool:
     """A card is right when it carries the fact (or is a labelled entry); without facts, when its topic fits."""
     if item.get("facts"):
         return carried or faq_id in labelled_entries(item)
     if item.get("faq_id"):
         return faq_id in labelled_entries(item)
-    return topic == item["intent"] or (topic == "referral" and item["intent"] == "out_of_scope")
+    return topic == FITTING_TOPIC.get(item["intent"], item["intent"])
 
 
 def labelled_entries(item: dict) -> set[str]:

@@ -67,6 +67,15 @@ def test_a_card_is_right_when_it_is_an_entry_the_labels_accept():
     assert not card_right(with_facts, False, "a.three", "founding")
 
 
+def test_a_card_for_a_message_without_labels_is_right_when_its_topic_fits_the_intent():
+    item = {"text": "オンラインで相談できますか？", "intent": "booking", "facts": []}
+    assert card_right(item, False, "centre_info.online", "centre_info")
+    assert not card_right(item, False, "volunteer.openings", "volunteer")
+    assert card_right({**item, "intent": "out_of_scope"}, False, "referral.legal_consult", "referral")
+    assert card_right({**item, "intent": "volunteer"}, False, "volunteer.openings", "volunteer")
+    assert not card_right({**item, "intent": "volunteer"}, False, "centre_info.online", "centre_info")
+
+
 def test_the_dev_set_is_not_copied_from_the_paraphrases(dev):
     known = {normalize(text) for e in load_content() for text in (e.question, *e.paraphrases)}
     copies = [i["text"] for i in dev if any(fuzz.ratio(normalize(i["text"]), k) >= NEAR_COPY for k in known)]
