@@ -51,3 +51,11 @@ def test_a_booking_question_is_offered_the_dates_a_running_worker_would_have_mad
     result = CliRunner().invoke(main, ["ask", "--jsonl"], input='{"text": "解散の相談を予約したい"}\n')
     answer = json.loads(result.output)
     assert answer["intent"] == "booking" and "ご希望の日を選んでください" in answer["reply_text"]
+
+
+def test_an_answer_keeps_the_residents_intent_when_the_entry_lives_under_another_topic():
+    stdin = json.dumps({"text": "NPOの解散について相談できる日ってありますか？"}, ensure_ascii=False) + "\n"
+    result = CliRunner().invoke(main, ["ask", "--jsonl"], input=stdin)
+    answer = json.loads(result.output.splitlines()[0])
+    assert answer["faq_id"] == "centre_info.dissolution_day"  # the centre's consultation day …
+    assert answer["intent"] == "dissolution"  # … asked by someone dissolving their NPO
