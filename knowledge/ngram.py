@@ -8,7 +8,8 @@ Each FAQ entry is matched through
 Grams are character 2- and 3-grams of the normalised text plus single kanji (雇う, 雇い and 雇用 share 雇). Their
 weights are idf over entries times a character-class factor: grams of hiragana only are mostly particles and
 endings (「ありますか」「どうやるの」) and count for less, unless the FAQ writes them in katakana (「メルマガ」).
-Messages in Latin letters are searched through the glossary's English words (their Japanese terms).
+Messages in Latin letters are searched through the glossary's English words (their Japanese terms) and through their
+own words (the entries' English paraphrases).
 """
 
 from __future__ import annotations
@@ -162,9 +163,10 @@ class NgramIndex:
 
     def query_form(self, query: str) -> tuple[str, set[str]]:
         """The normalised query and its grams (an English message: the Japanese terms its words stand for)."""
-        if is_latin_script(query):
+        if is_latin_script(query):  # its glossary words' Japanese terms, and its own words for English wordings
             terms = self.glossary.translate(query)
-            return "".join(terms), {g for term in terms for g in _grams_of(term)}
+            literal = prepare(query)
+            return "".join(terms) or literal, {g for term in terms for g in _grams_of(term)} | self._grams(literal)
         norm = prepare(query)
         return norm, self._grams(norm)
 

@@ -111,6 +111,17 @@ def test_english_is_searched_through_the_glossary_english_words_by_the_ngram_ret
     assert ngram_ranked(index, "What's the weather like?") == []
 
 
+def test_english_is_also_searched_through_the_entries_english_wordings_by_the_ngram_retriever():
+    index = KnowledgeIndex(
+        [
+            entry("g.join", "自治会は義務？", "must i join jichikai", topic="founding"),
+            entry("g.leave", "自治会を途中でやめることはできますか", "can i quit jichikai", topic="founding"),
+        ],
+        Glossary([["自治会", "jichikai"]]),
+    )
+    assert ngram_ranked(index, "how to quit the jichikai?")[0][0] == "g.leave"  # not through 自治会 alone
+
+
 def test_katakana_words_count_as_content_and_endings_do_not():
     index = KnowledgeIndex(
         [
