@@ -12,6 +12,8 @@ from knowledge.editing import EditError
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries, headers and the CSRF field around the file
+IMPORT_REQUEST_BYTES = MAX_IMPORT_BYTES + FORM_OVERHEAD_BYTES  # a whole export exceeds the app's webhook-sized limit
 
 
 @bp.get("/")
