@@ -42,7 +42,7 @@ def _post(url: str, payload: str) -> float:
         headers={"Content-Type": "application/json", "X-Line-Signature": sign(payload)},
     )
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:  # the first may wait for the models to load
         response.read()
     return (time.perf_counter() - start) * 1000
 
