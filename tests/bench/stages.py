@@ -42,6 +42,7 @@ QUESTIONS = TEXTS  # the load benchmark's texts
 STAGES = [
     ("bot.pipeline", "record_event", "dedupe (inbound event insert)"),
     ("bot.pipeline", "lock_conversation", "conversation lock"),
+    ("bot.pipeline", "recorded_and_locked", "dedupe + conversation lock (PostgreSQL: one statement)"),
     ("bot.dialogue.throttle", "check", "throttle"),
     ("knowledge.store", "content_version", "content-version query"),
     ("knowledge.search.KnowledgeIndex", "search", "retrieval (n-grams, BM25, fusion)"),
@@ -58,6 +59,7 @@ STAGES = [
     ("bot.pipeline", "enqueue_claims", "outbox + transcript insert"),
     ("bot.pipeline", "label_incoming", "outbox + transcript insert"),
     ("bot.pipeline", "write_changes", "conversation + user update"),
+    ("bot.pipeline", "_changes_to_write", "conversation + user update"),  # PostgreSQL: written with the outbox item
     ("sqlalchemy.orm.Session", "commit", "commit"),
     ("bot.line.gateway.LineGateway", "_post", "reply send (HTTP to the emulator)"),
     ("bot.line.outbox", "record", "outcome record"),

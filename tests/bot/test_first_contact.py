@@ -9,9 +9,9 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
 from bot.pipeline import write_changes
-from bot.platform.conversation import lock_conversation
+from bot.platform.conversation import lock_conversation, record_and_lock
 from bot.platform.db import make_engine, make_session_factory, unit_of_work
-from bot.platform.models import Conversation, LineUser
+from bot.platform.models import Conversation, InboundEvent, LineUser
 
 NEWCOMER = "U" + "c" * 32
 
@@ -96,3 +96,77 @@ def test_a_first_contact_inserts_its_rows_without_reading_them_back_and_they_are
         assert (stored.flow, stored.mode, stored.slots, stored.misunderstood_count) == ("volunteer", "bot", {}, 0)
         assert stored.throttle_times == [] and stored.updated_at > conversation.updated_at
         assert stored.user.language == "ja" and stored.user.created_at == conversation.user.created_at is not None
+
+
+def _event(event_id: str) -> dict:
+    return {"webhook_event_id": event_id, "event_type": "message", "is_redelivery": False}
+
+
+def test_on_postgresql_one_statement_records_the_event_and_locks_or_creates_the_conversation(pg_url):
+    """PostgreSQL (both passes of `make test`): first contact, a returning resident and a redelivery each take one
+    statement; the rows are as lock_conversation's, the event is recorded once, and a redelivery creates nothing."""
+    factory = make_session_factory(make_engine(pg_url))
+    engine, statements = factory.kw["bind"], []
+    listener = lambda _c, _cur, sql, *_rest: statements.append(" ".join(sql.split()))  # noqa: E731
+    sqlalchemy_event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with unit_of_work(factory) as session:
+            first = record_and_lock(session, _event("01FIRST"), NEWCOMER)
+            assert len(statements) == 1 and first.first_contact and first.user.line_user_id == NEWCOMER
+            assert first in session and not session.new and not session.dirty
+            assert (first.mode, first.slots, first.throttle_times, first.user.language) == ("bot", {}, [], "ja")
+            first.flow = "volunteer"
+            write_changes(session, first, first.user)
+        statements.clear()
+        with unit_of_work(factory) as session:
+            again = record_and_lock(session, _event("01SECOND"), NEWCOMER)
+            assert len(statements) == 1 and not again.first_contact
+            assert (again.id, again.user.id, again.flow) == (first.id, first.user.id, "volunteer")
+            assert again in session and not session.new and not session.dirty
+        with unit_of_work(factory) as session:
+            assert record_and_lock(session, _event("01SECOND"), NEWCOMER) is None  # a redelivery
+            assert record_and_lock(session, _event("01FIRST"), "U" + "d" * 32) is None  # creates no user
+        with factory() as session:
+            assert session.scalar(select(func.count()).select_from(InboundEvent)) == 2
+            assert session.scalar(select(func.count()).select_from(LineUser)) == 1
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
+        engine.dispose()
+    assert counts(factory) == (1, 1)
+
+
+def test_on_postgresql_a_user_known_without_a_conversation_gets_one_with_the_event(pg_url):
+    factory = make_session_factory(make_engine(pg_url))
+    try:
+        with unit_of_work(factory) as session:
+            session.add(LineUser(line_user_id=NEWCOMER, display_name="先に登録"))
+        with unit_of_work(factory) as session:
+            conversation = record_and_lock(session, _event("01KNOWN"), NEWCOMER)
+            assert conversation.user.display_name == "先に登録" and conversation.slots == {}
+        assert counts(factory) == (1, 1)
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def test_on_postgresql_racing_first_events_share_one_user_and_one_conversation(pg_url):
+    factory = make_session_factory(make_engine(pg_url))
+    barrier, found, errors = threading.Barrier(8), [], []
+
+    def first_event(k: int) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(factory) as session:
+                found.append(record_and_lock(session, _event(f"01RACE{k}"), NEWCOMER).id)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_event, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    try:
+        assert errors == [] and len(found) == 8 and len(set(found)) == 1
+        assert counts(factory) == (1, 1)
+    finally:
+        factory.kw["bind"].dispose()
