@@ -1,21 +1,24 @@
 """Learning the fusion weights and the answer / suggest cut-offs on held-out labelled messages.
 
-Five-fold cross-validation over the dev set: each fold's messages are scored by a model fitted on the other four,
-so the cut-offs are chosen on probabilities the model did not see while learning. The answer cut-off is the lowest
-at which answered messages still carry their fact (or are their labelled entry) in at least TARGET_PRECISION of
-cases; the final weights are then fitted on every message.
+Five-fold cross-validation over the dev set, grouped by writer: each fold's messages are searched as unseen
+messages (with only the other folds' labelled messages as examples, knowledge/examples.py) and scored by a model
+fitted on the other four, so the cut-offs are chosen on probabilities the model did not see while learning. The
+answer cut-off is the lowest at which answered messages still carry their fact (or are their labelled entry) in at
+least TARGET_PRECISION of cases; the final weights are then fitted on every message's held-out features.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold
 
 from knowledge.entries import Entry
+from knowledge.examples import from_items
 from knowledge.fusion import Calibration
 from knowledge.search import KnowledgeIndex
 
@@ -32,19 +35,32 @@ class Labelled:
     text: str
     rows: np.ndarray
     right: np.ndarray
+    fold: int = 0
+
+
+def folds(items: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The cross-validation folds over labelled items, (the other items, the fold's own) per fold: each writer's
+    messages (their `kind`) are held out together, as the next resident is a new writer whose style no example
+    shares; the unlabelled rest is split into three groups by text."""
+    groups = [item.get("kind") or f"dev{zlib.crc32(item['text'].encode()) % 3}" for item in items]
+    return list(GroupKFold(min(FOLDS, len(set(groups)))).split(items, groups=groups))
 
 
 def collect(index: KnowledgeIndex, items: list[dict], is_right: Callable[[dict, Entry], bool]) -> list[Labelled]:
-    """Candidate features for every topical item that has a fact or a labelled entry."""
+    """Candidate features for every topical item that has a fact or a labelled entry, each searched as a message
+    the bot has not seen: with the other folds' labelled items as examples, never its own."""
     found = []
-    for item in items:
-        if item["intent"] not in TOPICAL or not (item.get("facts") or item.get("faq_id")):
-            continue
-        matches = index.search(item["text"], None, k=100)
-        if not matches:
-            continue
-        rows = np.vstack([m.features["row"] for m in matches])
-        found.append(Labelled(item["text"], rows, np.array([is_right(item, m.entry) for m in matches])))
+    for fold, (others, own) in enumerate(folds(items)):
+        held_out = index.with_examples(from_items(items[i] for i in others))
+        for item in (items[i] for i in own):
+            if item["intent"] not in TOPICAL or not (item.get("facts") or item.get("faq_id")):
+                continue
+            matches = held_out.search(item["text"], None, k=100)
+            if not matches:
+                continue
+            rows = np.vstack([m.features["row"] for m in matches])
+            right = np.array([is_right(item, m.entry) for m in matches])
+            found.append(Labelled(item["text"], rows, right, fold))
     return found
 
 
@@ -55,14 +71,15 @@ def _fit(data: list[Labelled]) -> LogisticRegression:
 
 
 def _held_out(data: list[Labelled]) -> list[tuple[float, bool, bool]]:
-    """(P of the top candidate, top is right, right among the top three) per message, from the other folds' model."""
+    """(P of the top candidate, top is right, right among the top three) per message, from the other folds' model
+    (the same folds as the examples held out in `collect`)."""
     results = []
-    for train, test in KFold(FOLDS, shuffle=True, random_state=0).split(data):
-        model = _fit([data[i] for i in train])
-        for i in test:
-            p = model.predict_proba(data[i].rows)[:, 1]
+    for fold in sorted({d.fold for d in data}):
+        model = _fit([d for d in data if d.fold != fold])
+        for d in (d for d in data if d.fold == fold):
+            p = model.predict_proba(d.rows)[:, 1]
             order = np.argsort(-p)
-            results.append((float(p[order[0]]), bool(data[i].right[order[0]]), bool(data[i].right[order[:3]].any())))
+            results.append((float(p[order[0]]), bool(d.right[order[0]]), bool(d.right[order[:3]].any())))
     return results
 
 

@@ -31,6 +31,9 @@ FEATURES = (
     "rank_cosine",  # … by embedding similarity
     "cosine_answer",  # embedding similarity of the message to the entry's answer (as a passage)
     "coverage",  # idf-weighted share of the message's words found in the entry's questions and paraphrases
+    "memory",  # best embedding similarity to a resident's message labelled with the entry (knowledge/examples.py)
+    "memory_gap",
+    "memory_top",  # 1 for the labelled messages' first choice
 )
 
 
@@ -62,7 +65,7 @@ class Calibration:
 
 
 # Used only until `madoguchi eval --calibrate` has written calibration.json: n-gram and embeddings, roughly equal.
-UNCALIBRATED = Calibration(weights=(4, 2, 1, 2, 1, 1, 1, 6, 6, 1, 0, 1, 1, 1, 1, 1), bias=-8.0)
+UNCALIBRATED = Calibration(weights=(4, 2, 1, 2, 1, 1, 1, 6, 6, 1, 0, 1, 1, 1, 1, 1, 2, 2, 0), bias=-9.0)
 
 
 def load_calibration(path: Path = CALIBRATION) -> Calibration:
@@ -82,11 +85,12 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
 
 
 def feature_rows(
-    ngram, fuzzy, bm25_q, bm25_a, bm25_en, cosine, words: int, ranks, cosine_answer, coverage
+    ngram, fuzzy, bm25_q, bm25_a, bm25_en, cosine, words: int, ranks, cosine_answer, coverage, memory
 ) -> np.ndarray:
     """Candidate rows in FEATURES order, from per-candidate arrays (gaps are to the best candidate; `ranks` holds
     each candidate's 0-based rank by n-gram, BM25 and embeddings among all entries)."""
     cosine_top = (cosine >= cosine.max()).astype(float) if len(cosine) else cosine
+    memory_top = ((memory >= memory.max()) & (memory > 0)).astype(float) if len(memory) else memory
     columns = [
         ngram,
         ngram - ngram.max(initial=0.0),
@@ -102,5 +106,8 @@ def feature_rows(
         *(1.0 / (1.0 + np.asarray(r, dtype=float)) for r in ranks),
         cosine_answer,
         coverage,
+        memory,
+        memory - memory.max(initial=0.0),
+        memory_top,
     ]
     return np.column_stack(columns) if len(ngram) else np.zeros((0, len(FEATURES)))

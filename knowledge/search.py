@@ -1,13 +1,14 @@
 """Pure retrieval: character n-grams, BM25 over normalised words and sentence embeddings, fused and calibrated.
 
-Each retriever proposes its best entries; every candidate then gets the features of all three, and the learned
-fusion (knowledge/fusion.py) gives it P(right). Matches come back best first with that probability as `score`,
-so the caller's answer / もしかして / わかりません cut-offs mean the same whatever the content.
+Each retriever proposes its best entries (and so do residents' labelled messages, knowledge/examples.py); every
+candidate then gets the features of all of them, and the learned fusion (knowledge/fusion.py) gives it P(right).
+Matches come back best first with that probability as `score`, so the caller's answer / もしかして / わかりません
+cut-offs mean the same whatever the content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -15,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from knowledge.entries import Entry
+from knowledge.examples import EXAMPLE_CHARS, Example, Memory
 from knowledge.fusion import Calibration, feature_rows, load_calibration
 from knowledge.kana import KanaRestorer
 from knowledge.lexical import LexicalIndex
@@ -50,6 +52,7 @@ class KnowledgeIndex:
         glossary: Glossary | None = None,
         embedder: Embedder | None | bool = True,
         calibration: Calibration | None = None,
+        examples: Sequence[Example] = (),
     ):
         self.entries: list[Entry] = list(entries)
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
@@ -63,7 +66,9 @@ class KnowledgeIndex:
         chosen = shared_embedder() if embedder is True else (embedder or None)
         wrapped = chosen is None or isinstance(chosen, CachedEmbedder)
         self.embedder = chosen if wrapped else CachedEmbedder(chosen, cache_file=None)
+        self.examples = tuple(examples)
         self._vectors, self._owner, self._answers = self._embed_entries(searched)
+        self.memory = self._memory() if self._vectors is not None else None
         # The index is immutable and a ranking depends on the query and the day alone, so it may be kept: an edit
         # builds a new index (and so starts with none kept).
         self._kept_rankings = lru_cache(maxsize=KEPT_SEARCHES)(self._ranked)
@@ -88,14 +93,26 @@ class KnowledgeIndex:
         self._starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0])  # each entry's first text (grouped in order)
         return self.embedder.embed(texts), owner, answers
 
-    def cosines(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Each entry's best embedding similarity to the message, and its answer's (zeros without an embedder)."""
-        best, answer = np.zeros(len(self.entries)), np.zeros(len(self.entries))
+    def _memory(self) -> Memory:
+        texts = [x.text for x in self.examples]
+        self.embedded_texts += texts
+        vectors = self.embedder.embed(texts) if texts else np.zeros((0, self._vectors.shape[1]), dtype=np.float32)
+        return Memory(self.examples, vectors, {e.id: n for n, e in enumerate(self.entries)}, len(self.entries))
+
+    def with_examples(self, examples: Sequence[Example]) -> KnowledgeIndex:
+        """The same entries searched with other labelled messages (cross-validation holds some out)."""
+        return KnowledgeIndex(self.entries, self.glossary, self.embedder or False, self.calibration, examples)
+
+    def cosines(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each entry's best embedding similarity to the message, its answer's, and its labelled messages' (zeros
+        without an embedder)."""
+        best, answer, memory = (np.zeros(len(self.entries)) for _ in range(3))
         if self._vectors is None or not query.strip():
-            return best, answer
-        vector = self.embedder.query(query[:500])
+            return best, answer, memory
+        vector = self.embedder.query(query[:EXAMPLE_CHARS])
         best = np.maximum.reduceat(self._vectors @ vector, self._starts).astype(np.float64)  # a group per entry
-        return np.maximum(best, 0.0), np.maximum(self._answers @ vector, 0.0)
+        memory = self.memory.similarity(vector)
+        return np.maximum(best, 0.0), np.maximum(self._answers @ vector, 0.0), np.maximum(memory, 0.0)
 
     def search(self, query: str, today: date | None = None, k: int = 3) -> list[Match]:
         """Top-k entries for a query, best first; entries not valid on `today` are never returned."""
@@ -108,11 +125,11 @@ class KnowledgeIndex:
         query = self.kana.restore(query)  # 「じちかい の やくいん」 → 「自治会 の 役員」
         norm, lexical = self.ngram.scores(query)
         bm25_q, bm25_a, bm25_en, coverage = self.lexical.scores(query)
-        cosine, cosine_answer = self.cosines(query)
+        cosine, cosine_answer, memory = self.cosines(query)
         valid = np.array([today is None or e.is_valid_on(today) for e in self.entries])
         ranks = [_ranks(np.where(valid, scores, -1.0)) for scores in (lexical, bm25_q, cosine)]
         candidates: set[int] = set()
-        for scores in (lexical, bm25_q, cosine, bm25_en if is_latin_script(query) else None):
+        for scores in (lexical, bm25_q, cosine, memory, bm25_en if is_latin_script(query) else None):
             if scores is not None:
                 ranked = np.argsort(-np.where(valid, scores, -1.0))[:PER_RETRIEVER]
                 candidates.update(int(i) for i in ranked if scores[i] > 0 and valid[i])
@@ -136,6 +153,7 @@ class KnowledgeIndex:
             [r[order] for r in ranks],
             cosine_answer[order],
             coverage[order],
+            memory[order],
         )
         probability = self.calibration.probability(rows)
         # A message that is (nearly) one of an entry's own wordings is that entry: staff adding a resident's words as
@@ -152,7 +170,8 @@ class KnowledgeIndex:
             )
             for j, (i, p) in enumerate(zip(order, probability, strict=True))
         ]
-        matches.sort(key=lambda m: (-m.score, -m.fuzzy))  # among own wordings, the closest
+        # An own wording comes first even when another entry's labelled messages are as close: staff's words win.
+        matches.sort(key=lambda m: (m.fuzzy < OWN_WORDING, -m.score, -m.fuzzy))
         return matches
 
 

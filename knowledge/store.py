@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from knowledge.entries import Entry, entry_from_dict, load_content, load_glossary
+from knowledge.examples import Example, shipped_examples
 from knowledge.models import FaqEntry, FaqRevision
 from knowledge.search import Glossary, KnowledgeIndex
 
@@ -142,6 +143,7 @@ class IndexCache:
     _index: KnowledgeIndex | None = None
     _version: tuple | None = None
     version_ttl: float = VERSION_TTL
+    examples: tuple[Example, ...] = ()  # residents' labelled messages (knowledge/examples.py)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -149,8 +151,8 @@ class IndexCache:
 
     @classmethod
     def with_shipped_glossary(cls) -> IndexCache:
-        """A cache using the glossary shipped in knowledge/content/."""
-        return cls(Glossary(load_glossary()))
+        """A cache using the glossary shipped in knowledge/content/ and the shipped labelled messages."""
+        return cls(Glossary(load_glossary()), examples=tuple(shipped_examples()))
 
     def get(self, session: Session) -> KnowledgeIndex:
         """The index for the currently stored content (inside `one_version()`, as of the first call)."""
@@ -163,13 +165,26 @@ class IndexCache:
             version = content_version(session)
             with self._lock:
                 if self._index is None or version != self._version:
-                    self._index = KnowledgeIndex(published_entries(session), self.glossary)
+                    self._index = KnowledgeIndex(published_entries(session), self.glossary, examples=self.examples)
                     self._version = version
                 self._checked = (now, edits)
                 index = self._index
         if pinned is not None:
             pinned[id(self)] = index
         return index
+
+    @contextmanager
+    def using_examples(self, examples: Iterable[Example]) -> Iterator[None]:
+        """Search with other labelled messages meanwhile (the evaluation holds each fold's own out of them)."""
+        with self._lock:
+            kept = self.examples, self._index, self._version
+            self.examples, self._index, self._checked = tuple(examples), None, None
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.examples, self._index, self._version = kept
+                self._checked = None
 
     def _recent(self, session: Session) -> KnowledgeIndex | None:
         """The index, when its version was read less than `version_ttl` ago and no FAQ row was written since."""

@@ -110,7 +110,8 @@ def try_question(session: Session, data: dict, question: str) -> Trial:
     before = ctx.knowledge.get(session).search(question, today, k=3)
     entry = draft_entry(data)
     entries = [e for e in published_entries(session) if e.id != entry.id] + [entry]
-    after = KnowledgeIndex(entries, ctx.knowledge.glossary).search(question, today, k=3)
+    after = KnowledgeIndex(entries, ctx.knowledge.glossary, examples=ctx.knowledge.examples)
+    after = after.search(question, today, k=3)
     return Trial(question, before, after, decision(before), decision(after), entry.id)
 
 

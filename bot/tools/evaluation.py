@@ -25,8 +25,9 @@ from intents.classifier import model_examples
 from intents.crisis_model import save_training_vectors
 from intents.labels import INTENTS
 from intents.model import DEV_EXAMPLES
-from knowledge.calibrate import calibrate
+from knowledge.calibrate import calibrate, folds
 from knowledge.entries import Entry
+from knowledge.examples import from_items
 from knowledge.fusion import CALIBRATION, Calibration
 from knowledge.store import published_entries
 
@@ -156,8 +157,11 @@ class NaiveBaseline:
         return self.entries[hit[2]] if hit else None
 
 
-def evaluate(items: list[dict], asker: Asker | None = None) -> tuple[Scores, Scores]:
-    """Score the whole pipeline's first reply and the naive baseline on the same items."""
+def evaluate(items: list[dict], asker: Asker | None = None, held_out: bool = False) -> tuple[Scores, Scores]:
+    """Score the whole pipeline's first reply and the naive baseline on the same items.
+
+    `held_out` (the dev set, whose labelled messages the knowledge base searches as examples): each fold's items are
+    asked while the examples are the other folds' only, as for a message the bot has never seen."""
     asker = asker or Asker.create()
     ctx = asker.svc.context
     with unit_of_work(asker.svc.session_factory) as session:
@@ -165,6 +169,17 @@ def evaluate(items: list[dict], asker: Asker | None = None) -> tuple[Scores, Sco
     baseline = NaiveBaseline(entries)
     topics = {e.id: e.topic for e in entries}
     ours, naive = Scores("madoguchi"), Scores("naive baseline")
+    if held_out:
+        for others, own in folds(items):
+            with ctx.knowledge.using_examples(from_items(items[i] for i in others)):
+                _score(asker, [items[i] for i in own], baseline, topics, ours, naive)
+    else:
+        _score(asker, items, baseline, topics, ours, naive)
+    return ours, naive
+
+
+def _score(asker: Asker, items: list[dict], baseline: NaiveBaseline, topics: dict, ours: Scores, naive: Scores) -> None:
+    ctx = asker.svc.context
     for item in items:
         answer = asker.ask(item["text"])
         faq_id = answer["faq_id"]
@@ -175,7 +190,6 @@ def evaluate(items: list[dict], asker: Asker | None = None) -> tuple[Scores, Sco
             continue
         intent = "out_of_scope" if entry.topic == "referral" else entry.topic
         naive.add(item, intent, "answer", render_answer(ctx, entry), entry.id, entry.topic)
-    return ours, naive
 
 
 def is_right(ctx) -> Callable[[dict, Entry], bool]:

@@ -16,6 +16,7 @@ from bot.tools.ask import Asker
 from intents.classifier import classify, lexicon_examples, load_lexicon
 from intents.crisis_model import CRISIS_MODEL
 from intents.model import INTENT_MODEL, training_examples
+from knowledge.examples import from_items
 
 FOLDS = 5
 
@@ -32,15 +33,10 @@ class HeldOut:
 
 def cross_validate(asker: Asker, items: list[dict]) -> HeldOut:
     """Each fold's items triaged by a model trained on the knowledge base, the lexicon and the other folds."""
-    with unit_of_work(asker.svc.session_factory) as session:
-        index = asker.svc.context.knowledge.get(session)
-    hints = []
-    for item in items:
-        best = index.search(item["text"], None, k=1)
-        hints.append((best[0].entry.topic, best[0].score) if best else (None, 0.0))
     shipped = training_examples(lexicon_examples(load_lexicon()), path=Path("/nonexistent"))  # without the dev set
     right = crisis = crisis_right = false_alarms = 0
     for train, test in KFold(FOLDS, shuffle=True, random_state=0).split(items):
+        hints = _hints(asker, items, train, test)
         examples = shipped + [(items[i]["text"], items[i]["intent"]) for i in train]
         with INTENT_MODEL.trained_on(examples), CRISIS_MODEL.trained_on(examples):
             classify.cache_clear()
@@ -55,3 +51,14 @@ def cross_validate(asker: Asker, items: list[dict]) -> HeldOut:
     classify.cache_clear()
     recall = round(crisis_right / crisis, 3) if crisis else 0.0
     return HeldOut(len(items), round(right / len(items), 3), recall, false_alarms)
+
+
+def _hints(asker: Asker, items: list[dict], train, test) -> dict[int, tuple[str | None, float]]:
+    """The knowledge base's best match per test item, searched with the training items' labelled messages only."""
+    knowledge, hints = asker.svc.context.knowledge, {}
+    with knowledge.using_examples(from_items(items[i] for i in train)), unit_of_work(asker.svc.session_factory) as s:
+        index = knowledge.get(s)
+        for i in test:
+            best = index.search(items[i]["text"], None, k=1)
+            hints[i] = (best[0].entry.topic, best[0].score) if best else (None, 0.0)
+    return hints

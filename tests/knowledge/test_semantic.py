@@ -95,7 +95,7 @@ def test_each_entry_scores_its_closest_wording_and_its_answer():
     entries = [Entry(id=k, topic="t", question=q, answer="…", paraphrases=p) for k, (q, *p) in wordings.items()]
     model = CountingEmbedder()
     index = KnowledgeIndex(entries, embedder=CachedEmbedder(model, cache_file=None))
-    best, answer = index.cosines("NPO 何人")
+    best, answer, _memory = index.cosines("NPO 何人")
     vector = model.embed(["NPO 何人"])[0]
     for position, entry in enumerate(entries):
         own = model.embed([entry.question, *entry.paraphrases])
@@ -106,8 +106,9 @@ def test_each_entry_scores_its_closest_wording_and_its_answer():
 
 def test_every_text_the_shipped_index_embeds_has_a_shipped_vector():
     """No process embeds the shipped content at start (`madoguchi eval --calibrate` ships the vectors), including
-    the hiragana paraphrases as the index reads them."""
+    the hiragana paraphrases as the index reads them and residents' labelled messages."""
     from knowledge.entries import load_content
+    from knowledge.examples import shipped_examples
     from knowledge.search import KnowledgeIndex
     from knowledge.semantic import SHIPPED_CACHE, text_key
 
@@ -117,7 +118,7 @@ def test_every_text_the_shipped_index_embeds_has_a_shipped_vector():
         def embed(self, texts):
             return np.zeros((len(texts), 384), dtype=np.float32)
 
-    index = KnowledgeIndex(load_content(), embedder=Recording())
+    index = KnowledgeIndex(load_content(), embedder=Recording(), examples=shipped_examples())
     with np.load(SHIPPED_CACHE, allow_pickle=False) as data:
         shipped = set(data["keys"].tolist())
     missing = [t for t in index.embedded_texts if text_key(t) not in shipped]
