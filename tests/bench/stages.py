@@ -42,7 +42,7 @@ QUESTIONS = TEXTS  # the load benchmark's texts
 STAGES = [
     ("bot.pipeline", "record_event", "dedupe (inbound event insert)"),
     ("bot.pipeline", "lock_conversation", "conversation lock"),
-    ("bot.pipeline", "recorded_and_locked", "dedupe + conversation lock (PostgreSQL: one statement)"),
+    ("bot.pipeline", "recorded_and_locked", "dedupe + lock (PostgreSQL: one statement)"),
     ("bot.dialogue.throttle", "check", "throttle"),
     ("knowledge.store", "content_version", "content-version query"),
     ("knowledge.search.KnowledgeIndex", "search", "retrieval (n-grams, BM25, fusion)"),
