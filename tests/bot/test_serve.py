@@ -81,7 +81,8 @@ def test_serve_runs_gunicorn_workers_that_share_the_database(db_url, tmp_path):
                 method="POST",
                 headers={"Content-Type": "application/json", "X-Line-Signature": sign(payload)},
             )
-            with urllib.request.urlopen(request, timeout=10) as response:
+            # A worker's first event may wait for its warm-up (index and triage models, ~10 s on a busy 2-core box).
+            with urllib.request.urlopen(request, timeout=60) as response:
                 assert response.status == 200
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         assert len(workers) == 2
