@@ -21,8 +21,9 @@ from bot.dialogue.dispatch import dispatch
 from bot.dialogue.reply import Reply
 from bot.dialogue.texts import t
 from bot.line import messages as m
+from bot.line.delivery import Claim
 from bot.line.inbound import Inbound
-from bot.line.outbox import Claim, RowUpdate, enqueue_claims, writes_together
+from bot.line.outbox import RowUpdate, enqueue_claims, writes_together
 from bot.line.outbox_policy import RetryPolicy
 from bot.platform.context import BotContext
 from bot.platform.conversation import lock_conversation, record_and_lock

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from admin.people.auth import audit
+from bot.line.delivery import revive
 from bot.line.messages import visible_text
-from bot.line.outbox import revive
 from bot.platform.db import unit_of_work
 from bot.platform.models import LineUser, OutboxItem
 from bot.platform.services import services

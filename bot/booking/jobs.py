@@ -23,7 +23,8 @@ from bot.booking.texts import bt
 from bot.booking.waitlist import offer_seats
 from bot.dialogue.menu import back_to_menu
 from bot.line import messages as m
-from bot.line.outbox import deliver, enqueue
+from bot.line.delivery import deliver
+from bot.line.outbox import enqueue
 from bot.platform.db import unit_of_work
 from bot.platform.services import Services
 

@@ -19,7 +19,7 @@ from bot.handoff.notify import Notice, NotifySettings, notify_settings, send_not
 from bot.handoff.queue import REASON_JA
 from bot.handoff.settings import handoff_settings
 from bot.handoff.timing import escalation_due
-from bot.line.outbox import deliver
+from bot.line.delivery import deliver
 from bot.platform.db import unit_of_work
 from bot.platform.models import LineUser
 from bot.platform.services import Services

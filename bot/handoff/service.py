@@ -28,8 +28,9 @@ from bot.handoff.summary import build_summary
 from bot.handoff.texts import ht
 from bot.handoff.timing import next_steps
 from bot.line import messages as m
+from bot.line.delivery import REPLY_TOKEN_TTL
 from bot.line.inbound import Inbound
-from bot.line.outbox import REPLY_TOKEN_TTL, enqueue
+from bot.line.outbox import enqueue
 from bot.platform.context import BotContext
 from bot.platform.db import utcnow
 from bot.platform.models import Conversation, OutboxItem

@@ -22,8 +22,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.line.delivery import Attempt, Claim, attempt, deliver, record, send_claimed
 from bot.line.gateway import LineGateway
-from bot.line.outbox import Attempt, Claim, attempt, deliver, record, send_claimed
 from bot.line.outbox_policy import RetryPolicy
 from bot.platform.db import utcnow
 

@@ -8,8 +8,8 @@ import logging
 from flask import Blueprint, abort, current_app, request
 from linebot.v3 import SignatureValidator
 
+from bot.line.delivery import Claim
 from bot.line.inbound import parse_event
-from bot.line.outbox import Claim
 from bot.platform.services import services
 
 bp = Blueprint("webhook", __name__)

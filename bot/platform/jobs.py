@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.line.outbox import deliver, pending_ids
+from bot.line.delivery import deliver, pending_ids
 from bot.platform.db import unit_of_work
 from bot.platform.services import Services
 

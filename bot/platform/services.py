@@ -15,8 +15,8 @@ from bot.line.outbox_policy import RetryPolicy
 from bot.line.sender import Sender
 
 if TYPE_CHECKING:
+    from bot.line.delivery import Claim
     from bot.line.inbound import Inbound
-    from bot.line.outbox import Claim
 from bot.platform.context import BotContext
 
 

@@ -62,7 +62,7 @@ STAGES = [
     ("bot.pipeline", "_changes_to_write", "conversation + user update"),  # PostgreSQL: written with the outbox item
     ("sqlalchemy.orm.Session", "commit", "commit"),
     ("bot.line.gateway.LineGateway", "_post", "reply send (HTTP to the emulator)"),
-    ("bot.line.outbox", "record", "outcome record"),
+    ("bot.line.delivery", "record", "outcome record"),
 ]
 REST = "Flask, signature, parse, other"
 

@@ -9,8 +9,8 @@ import time
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
+from bot.line.delivery import Attempt, Claim
 from bot.line.emulator import api, schema
-from bot.line.outbox import Attempt, Claim
 from bot.line.sender import Sender
 from bot.pipeline import write_changes
 from bot.platform import db

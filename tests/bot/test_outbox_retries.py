@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select, update
 
+from bot.line.delivery import Claim, claim, deliver, pending_ids, revive, send_claimed
 from bot.line.gateway import LineGateway, SendError, _retry_after
-from bot.line.outbox import Claim, claim, deliver, enqueue, pending_ids, revive, send_claimed
+from bot.line.outbox import enqueue
 from bot.line.outbox_policy import RetryPolicy
 from bot.line.sender import Sender
 from bot.platform.db import make_engine, make_session_factory, set_clock, unit_of_work, utcnow
@@ -268,7 +269,7 @@ def test_the_sender_stores_what_it_sent_for_claimed_items(factory):
 EXIT_WITHOUT_SHUTDOWN = """
 import sys, time
 from bot.platform.db import make_engine, make_session_factory
-from bot.line.outbox import Claim, OutboxItem
+from bot.line.delivery import Claim, OutboxItem
 from bot.line.sender import Sender
 
 class SlowGateway:

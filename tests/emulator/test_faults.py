@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-import bot.line.outbox
+import bot.line.delivery
 from bot.app import create_app
 from bot.handoff.queue import push_usage
+from bot.line.delivery import USED_BY_EARLIER, revive
 from bot.line.emulator import EmulatorStore, store_for
-from bot.line.outbox import USED_BY_EARLIER, revive
 from bot.platform.db import unit_of_work, utcnow
 from bot.platform.jobs import resend_pending_outbox
 from bot.platform.models import OutboxItem
@@ -164,7 +164,7 @@ def test_a_failing_push_is_delivered_exactly_once_and_counted_once(live, fault):
 
 
 def test_a_reply_failing_until_its_token_is_stale_falls_back_to_push(live, monkeypatch):
-    monkeypatch.setattr(bot.line.outbox, "REPLY_TOKEN_TTL", timedelta(seconds=1))
+    monkeypatch.setattr(bot.line.delivery, "REPLY_TOKEN_TTL", timedelta(seconds=1))
     live.emulator.fault(paths=[REPLY], status=500, count=20)
     resident = live.resident()
     resident.says(HELLO)

@@ -50,7 +50,7 @@ def test_the_app_factory_installs_it_on_the_handlers_already_configured(stream, 
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SEND_ASYNC": False})
     try:
         assert any(isinstance(f, PersonalDataFilter) for f in handler.filters)
-        log_everything(logging.getLogger("bot.line.outbox"))
+        log_everything(logging.getLogger("bot.line.delivery"))
         assert not any(secret in buffer.getvalue() for secret in SECRETS)
     finally:
         app.extensions["madoguchi"].sender.shutdown()
