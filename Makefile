@@ -45,7 +45,7 @@ eval: install
 bench: install
 	$(BIN)/python -m tests.bench
 
-# gunicorn + PostgreSQL under rising open-loop load, beside a bare echo bot on the same stack (≈ 3–5 minutes).
+# gunicorn + PostgreSQL under rising open-loop load, beside a bare echo bot on the same stack (≈ 8–9 minutes).
 bench-load: install test-deps
 	$(BIN)/python -m tests.bench.load
 
