@@ -1,8 +1,10 @@
 """Residents' own messages, labelled with the entries that answer them: one more way to find an entry.
 
 A labelled message is often nearer to how the next resident writes than any curated paraphrase. Each candidate
-entry's `memory` feature (knowledge/fusion.py) is its best embedding similarity to a message labelled with it; the
-fusion learns how far to trust that on messages held out of the memory (`madoguchi eval --calibrate`).
+entry's `memory` feature (knowledge/fusion.py) is its best embedding similarity to a message labelled with it, and
+`memory_vote` its share of the votes of the labelled messages nearest the message (a similarity-weighted k nearest
+neighbours); the fusion learns how far to trust them on messages held out of the memory (`madoguchi eval
+--calibrate`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 EXAMPLE_CHARS = 500  # as a message is embedded (knowledge/search.py), so a repeated message finds itself
+VOTERS = 10  # the labelled messages nearest a message vote for their entries (chosen on held-out dev messages)
+VOTE_TEMPERATURE = 0.02  # a voter's weight: exp((its similarity - the nearest one's) / this)
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,17 @@ class Memory:
         self._example = np.array([n for n, _ in pairs], dtype=np.int64)
         self._entry = np.array([p for _, p in pairs], dtype=np.int64)
 
-    def similarity(self, vector: np.ndarray) -> np.ndarray:
-        """Each entry's best similarity to one of its labelled messages (0 for an entry with none)."""
-        best = np.zeros(self.size)
-        if len(self._example):
-            np.maximum.at(best, self._entry, (self._vectors @ vector)[self._example])
-        return best
+    def scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each entry's best similarity to one of its labelled messages (0 for an entry with none), and its share of
+        the similarity-weighted votes of the VOTERS labelled messages nearest the message."""
+        best, vote = np.zeros(self.size), np.zeros(self.size)
+        if not len(self._example):
+            return best, vote
+        similarities = (self._vectors @ vector).astype(np.float64)
+        np.maximum.at(best, self._entry, similarities[self._example])
+        voters = min(VOTERS, len(similarities))
+        nearest = np.argpartition(-similarities, voters - 1)[:voters]
+        weights = np.zeros(len(similarities))
+        weights[nearest] = np.exp((similarities[nearest] - similarities[nearest].max()) / VOTE_TEMPERATURE)
+        np.add.at(vote, self._entry, weights[self._example])
+        return best, vote / weights[nearest].sum()

@@ -34,6 +34,7 @@ FEATURES = (
     "memory",  # best embedding similarity to a resident's message labelled with the entry (knowledge/examples.py)
     "memory_gap",
     "memory_top",  # 1 for the labelled messages' first choice
+    "memory_vote",  # its share of the votes of the labelled messages nearest the message
 )
 
 
@@ -65,7 +66,7 @@ class Calibration:
 
 
 # Used only until `madoguchi eval --calibrate` has written calibration.json: n-gram and embeddings, roughly equal.
-UNCALIBRATED = Calibration(weights=(4, 2, 1, 2, 1, 1, 1, 6, 6, 1, 0, 1, 1, 1, 1, 1, 2, 2, 0), bias=-9.0)
+UNCALIBRATED = Calibration(weights=(4, 2, 1, 2, 1, 1, 1, 6, 6, 1, 0, 1, 1, 1, 1, 1, 2, 2, 0, 1), bias=-9.0)
 
 
 def load_calibration(path: Path = CALIBRATION) -> Calibration:
@@ -85,7 +86,7 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
 
 
 def feature_rows(
-    ngram, fuzzy, bm25_q, bm25_a, bm25_en, cosine, words: int, ranks, cosine_answer, coverage, memory
+    ngram, fuzzy, bm25_q, bm25_a, bm25_en, cosine, words: int, ranks, cosine_answer, coverage, memory, vote
 ) -> np.ndarray:
     """Candidate rows in FEATURES order, from per-candidate arrays (gaps are to the best candidate; `ranks` holds
     each candidate's 0-based rank by n-gram, BM25 and embeddings among all entries)."""
@@ -109,5 +110,6 @@ def feature_rows(
         memory,
         memory - memory.max(initial=0.0),
         memory_top,
+        vote,
     ]
     return np.column_stack(columns) if len(ngram) else np.zeros((0, len(FEATURES)))

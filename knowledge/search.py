@@ -103,16 +103,16 @@ class KnowledgeIndex:
         """The same entries searched with other labelled messages (cross-validation holds some out)."""
         return KnowledgeIndex(self.entries, self.glossary, self.embedder or False, self.calibration, examples)
 
-    def cosines(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each entry's best embedding similarity to the message, its answer's, and its labelled messages' (zeros
-        without an embedder)."""
-        best, answer, memory = (np.zeros(len(self.entries)) for _ in range(3))
+    def cosines(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each entry's best embedding similarity to the message, its answer's, its labelled messages', and its share
+        of the nearest labelled messages' votes (zeros without an embedder)."""
+        best, answer, memory, vote = (np.zeros(len(self.entries)) for _ in range(4))
         if self._vectors is None or not query.strip():
-            return best, answer, memory
+            return best, answer, memory, vote
         vector = self.embedder.query(query[:EXAMPLE_CHARS])
         best = np.maximum.reduceat(self._vectors @ vector, self._starts).astype(np.float64)  # a group per entry
-        memory = self.memory.similarity(vector)
-        return np.maximum(best, 0.0), np.maximum(self._answers @ vector, 0.0), np.maximum(memory, 0.0)
+        memory, vote = self.memory.scores(vector)
+        return np.maximum(best, 0.0), np.maximum(self._answers @ vector, 0.0), np.maximum(memory, 0.0), vote
 
     def search(self, query: str, today: date | None = None, k: int = 3) -> list[Match]:
         """Top-k entries for a query, best first; entries not valid on `today` are never returned."""
@@ -125,7 +125,7 @@ class KnowledgeIndex:
         query = self.kana.restore(query)  # 「じちかい の やくいん」 → 「自治会 の 役員」
         norm, lexical = self.ngram.scores(query)
         bm25_q, bm25_a, bm25_en, coverage = self.lexical.scores(query)
-        cosine, cosine_answer, memory = self.cosines(query)
+        cosine, cosine_answer, memory, vote = self.cosines(query)
         valid = np.array([today is None or e.is_valid_on(today) for e in self.entries])
         ranks = [_ranks(np.where(valid, scores, -1.0)) for scores in (lexical, bm25_q, cosine)]
         candidates: set[int] = set()
@@ -154,6 +154,7 @@ class KnowledgeIndex:
             cosine_answer[order],
             coverage[order],
             memory[order],
+            vote[order],
         )
         probability = self.calibration.probability(rows)
         # A message that is (nearly) one of an entry's own wordings is that entry: staff adding a resident's words as

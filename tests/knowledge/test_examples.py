@@ -42,12 +42,12 @@ def test_labelled_items_become_examples_of_their_entries_and_the_others_are_left
 def test_an_entry_is_found_through_a_message_labelled_with_it():
     said = "うちの会、もう続けられないかも"  # shares no word with the entry's own wordings
     labelled = index([Example(said, ("dissolution.npo", "gone.entry"))])  # an id no longer published is ignored
-    _best, _answer, memory = labelled.cosines(said)
-    assert memory.tolist() == pytest.approx([0.0, 0.0, 1.0])
+    _best, _answer, memory, vote = labelled.cosines(said)
+    assert memory.tolist() == pytest.approx([0.0, 0.0, 1.0]) and vote.tolist() == pytest.approx([0.0, 0.0, 1.0])
     found = {m.entry.id: m.features["row"][MEMORY] for m in labelled.search(said, None, k=10)}
     assert found["dissolution.npo"] == pytest.approx(1.0)
     assert all(v == 0.0 for k, v in found.items() if k != "dissolution.npo")
-    assert index().cosines(said)[2].tolist() == [0.0, 0.0, 0.0]
+    assert index().cosines(said)[2].tolist() == [0.0, 0.0, 0.0] == index().cosines(said)[3].tolist()
 
 
 def test_the_calibration_never_searches_a_dev_message_with_itself_as_an_example():
@@ -67,8 +67,23 @@ def test_the_calibration_never_searches_a_dev_message_with_itself_as_an_example(
 
 def test_an_entry_s_own_wording_still_comes_first_when_a_message_labelled_otherwise_matches_it():
     """Staff who add a resident's words as a paraphrase make the bot answer them (the labels may be older)."""
-    trusting_labels = Calibration(weights=(0.0,) * (len(FEATURES) - 3) + (10.0, 0.0, 0.0), bias=-2.0)
+    weights = [0.0] * len(FEATURES)
+    weights[MEMORY] = 10.0
+    trusting_labels = Calibration(weights=tuple(weights), bias=-2.0)
     labelled = index([Example("設立 人数", ("dissolution.npo",))], trusting_labels)
     found = labelled.search("設立 人数", None, k=3)
     assert found[1].entry.id == "dissolution.npo" and found[1].score > found[0].score  # the labels' P is higher
     assert found[0].entry.id == "founding.members" and found[0].fuzzy >= 0.95
+
+
+def test_the_labelled_messages_nearest_a_message_vote_for_their_entries():
+    said = "うちの会、もう続けられないかも"
+    examples = [  # the stand-in model's texts are far from each other: only the two copies of `said` are near it
+        Example(said, ("dissolution.npo",)),
+        Example(said, ("founding.members",)),
+        Example("ボランティアやりたい", ("volunteer.start",)),
+    ]
+    _best, _answer, _memory, vote = index(examples).cosines(said)
+    assert vote.tolist() == pytest.approx([0.0, 0.5, 0.5], abs=1e-6)
+    _best, _answer, _memory, vote = index(examples[:1] + examples[2:]).cosines(said)
+    assert vote.tolist() == pytest.approx([0.0, 0.0, 1.0], abs=1e-6)

@@ -95,7 +95,7 @@ def test_each_entry_scores_its_closest_wording_and_its_answer():
     entries = [Entry(id=k, topic="t", question=q, answer="…", paraphrases=p) for k, (q, *p) in wordings.items()]
     model = CountingEmbedder()
     index = KnowledgeIndex(entries, embedder=CachedEmbedder(model, cache_file=None))
-    best, answer, _memory = index.cosines("NPO 何人")
+    best, answer, _memory, _vote = index.cosines("NPO 何人")
     vector = model.embed(["NPO 何人"])[0]
     for position, entry in enumerate(entries):
         own = model.embed([entry.question, *entry.paraphrases])
