@@ -116,13 +116,15 @@ def try_question(session: Session, data: dict, question: str) -> Trial:
 
 
 def all_entries_index(session: Session) -> KnowledgeIndex:
-    """An index over every stored entry (drafts and archived too) for the list search, cached per content version."""
+    """An index over every stored entry (drafts and archived too) for the list search, cached per content version;
+    it searches with the bot's labelled messages too, so a published entry ranks as the bot ranks it."""
     version = content_version(session)
     cached = current_app.extensions.get("admin_all_index")
     if cached and cached[0] == version:
         return cached[1]
     rows = session.scalars(select(FaqEntry).where(FaqEntry.question != ""))
-    index = KnowledgeIndex([row_to_entry(r) for r in rows], services().context.knowledge.glossary)
+    knowledge = services().context.knowledge
+    index = KnowledgeIndex([row_to_entry(r) for r in rows], knowledge.glossary, examples=knowledge.examples)
     current_app.extensions["admin_all_index"] = (version, index)
     return index
 
