@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -32,6 +33,13 @@ class Services:
     outbox_policy: RetryPolicy = field(default_factory=RetryPolicy)
     # What the webhook does with each parsed event (the dialogue's pipeline, wired in by the app): the claims to send.
     handle_event: Callable[[Services, Inbound], list[Claim]] | None = None
+    # Set unless a warm-up is running (bot/platform/warmup.py): /healthz says 503 until then.
+    ready: threading.Event = field(default_factory=lambda: _set(threading.Event()))
+
+
+def _set(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
 
 
 def services() -> Services:

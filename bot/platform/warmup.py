@@ -1,5 +1,6 @@
 """Ready a server process before its first resident: the knowledge index, the sentence model and both learned
-triage models take about 10 s to load and train, which the first message would otherwise wait for."""
+triage models take 10–20 s to load and train, which the first message would otherwise wait for; /healthz answers
+503 until they are ready."""
 
 from __future__ import annotations
 
@@ -22,14 +23,18 @@ def warm_up(svc: Services) -> None:
 
 
 def warm_up_in_background(svc: Services) -> threading.Thread:
-    """Warm up on a daemon thread, so the process serves at once; a message that comes first waits as before."""
+    """Warm up on a daemon thread, so the process serves at once; a message that comes first waits as before.
+    Meanwhile `svc.ready` is clear, so /healthz tells a load balancer (or a restart script) to wait."""
 
     def run() -> None:
         try:
             warm_up(svc)
         except Exception:  # the first message then loads what it needs itself
             log.exception("warm-up failed")
+        finally:
+            svc.ready.set()
 
+    svc.ready.clear()
     thread = threading.Thread(target=run, name="warm-up", daemon=True)
     thread.start()
     return thread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from intents import classifier
 from intents.classifier import classify, model_examples
@@ -43,3 +44,20 @@ def test_a_failed_warm_up_is_logged_and_the_process_goes_on(app, monkeypatch, ca
         thread.join(timeout=30)
     assert not thread.is_alive()
     assert "warm-up failed" in caplog.text
+
+
+def test_healthz_says_warming_up_until_the_warm_up_is_done(app, monkeypatch):
+    from bot.platform import warmup
+
+    svc = app.extensions["madoguchi"]
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200  # a process that starts no warm-up is ready at once
+    started, finish = threading.Event(), threading.Event()
+    monkeypatch.setattr(warmup, "warm_up", lambda svc: (started.set(), finish.wait(30)))
+    thread = warmup.warm_up_in_background(svc)
+    assert started.wait(30)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json() == {"status": "warming up"}
+    finish.set()
+    thread.join(timeout=30)
+    assert client.get("/healthz").status_code == 200

@@ -165,3 +165,26 @@ def test_store_waits_for_a_reply_and_wakes_on_refusal():
     assert store.redeem_reply_token(other, [{"type": "text", "text": "x"}])[0] is None
     assert store.wait_for_reply(other, 5) == [{"type": "text", "text": "x"}]
     assert store.redeem_reply_token(other, [{"type": "text", "text": "x"}])[0] == "reply token already used"
+
+
+def test_a_webhook_answer_cut_off_mid_body_counts_as_not_delivered():
+    """The bot's process dies after its status line and before the body (kill -9): no status, nothing raised."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_then_die():
+        connection, _ = server.accept()
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n")
+        connection.close()
+
+    thread = threading.Thread(target=answer_then_die, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/callback"
+    try:
+        assert webhook_sender.post(url, b"{}", "signature", timeout=5) is None
+    finally:
+        thread.join(timeout=5)
+        server.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
@@ -102,7 +103,8 @@ def deliver(store: EmulatorStore, url: str, secret: str, event: dict, timeout: f
 
 
 def post(url: str, body: bytes, signature: str, timeout: float) -> int | None:
-    """POST a webhook body; the HTTP status, or None when the bot could not be reached."""
+    """POST a webhook body; the HTTP status, or None when the bot could not be reached or its answer was cut off
+    (a process killed while it answered): LINE counts neither as delivered."""
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"webhook URL must be http(s): {url}")
     headers = {
@@ -119,6 +121,6 @@ def post(url: str, body: bytes, signature: str, timeout: float) -> int | None:
         exc.read()
         exc.close()
         return exc.code
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:  # HTTPException: an answer cut off
         log.warning("webhook %s unreachable: %s", url, exc)
         return None
