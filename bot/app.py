@@ -79,6 +79,6 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        if not app.extensions["madoguchi"].ready.is_set():  # still loading the index and training the triage
+        if app.extensions["madoguchi"].warming.is_set():  # still loading the index and training the triage
             return {"status": "warming up"}, 503
         return {"status": "ok"}

@@ -33,13 +33,8 @@ class Services:
     outbox_policy: RetryPolicy = field(default_factory=RetryPolicy)
     # What the webhook does with each parsed event (the dialogue's pipeline, wired in by the app): the claims to send.
     handle_event: Callable[[Services, Inbound], list[Claim]] | None = None
-    # Set unless a warm-up is running (bot/platform/warmup.py): /healthz says 503 until then.
-    ready: threading.Event = field(default_factory=lambda: _set(threading.Event()))
-
-
-def _set(event: threading.Event) -> threading.Event:
-    event.set()
-    return event
+    # Set while a warm-up runs (bot/platform/warmup.py): /healthz says 503 meanwhile.
+    warming: threading.Event = field(default_factory=threading.Event)
 
 
 def services() -> Services:

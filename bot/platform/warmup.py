@@ -24,7 +24,7 @@ def warm_up(svc: Services) -> None:
 
 def warm_up_in_background(svc: Services) -> threading.Thread:
     """Warm up on a daemon thread, so the process serves at once; a message that comes first waits as before.
-    Meanwhile `svc.ready` is clear, so /healthz tells a load balancer (or a restart script) to wait."""
+    Meanwhile `svc.warming` is set, so /healthz tells a load balancer (or a restart script) to wait."""
 
     def run() -> None:
         try:
@@ -32,9 +32,9 @@ def warm_up_in_background(svc: Services) -> threading.Thread:
         except Exception:  # the first message then loads what it needs itself
             log.exception("warm-up failed")
         finally:
-            svc.ready.set()
+            svc.warming.clear()
 
-    svc.ready.clear()
+    svc.warming.set()
     thread = threading.Thread(target=run, name="warm-up", daemon=True)
     thread.start()
     return thread
