@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.entries import Entry, entry_from_dict, load_content, load_glossary
 from knowledge.examples import Example, shipped_examples
+from knowledge.fusion import Calibration
 from knowledge.models import FaqEntry, FaqRevision
 from knowledge.search import Glossary, KnowledgeIndex
 
@@ -144,6 +145,7 @@ class IndexCache:
     _version: tuple | None = None
     version_ttl: float = VERSION_TTL
     examples: tuple[Example, ...] = ()  # residents' labelled messages (knowledge/examples.py)
+    calibration: Calibration | None = None  # the fusion model (None: the shipped one)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -165,7 +167,9 @@ class IndexCache:
             version = content_version(session)
             with self._lock:
                 if self._index is None or version != self._version:
-                    self._index = KnowledgeIndex(published_entries(session), self.glossary, examples=self.examples)
+                    self._index = KnowledgeIndex(
+                        published_entries(session), self.glossary, calibration=self.calibration, examples=self.examples
+                    )
                     self._version = version
                 self._checked = (now, edits)
                 index = self._index
@@ -174,16 +178,18 @@ class IndexCache:
         return index
 
     @contextmanager
-    def using_examples(self, examples: Iterable[Example]) -> Iterator[None]:
-        """Search with other labelled messages meanwhile (the evaluation holds each fold's own out of them)."""
+    def using_examples(self, examples: Iterable[Example], calibration: Calibration | None = None) -> Iterator[None]:
+        """Search with other labelled messages (and another fusion model) meanwhile: the evaluation holds each fold's
+        own messages out of them (and out of the model it scores the fold with)."""
         with self._lock:
-            kept = self.examples, self._index, self._version
+            kept = self.examples, self.calibration, self._index, self._version
             self.examples, self._index, self._checked = tuple(examples), None, None
+            self.calibration = calibration or self.calibration
         try:
             yield
         finally:
             with self._lock:
-                self.examples, self._index, self._version = kept
+                self.examples, self.calibration, self._index, self._version = kept
                 self._checked = None
 
     def _recent(self, session: Session) -> KnowledgeIndex | None:

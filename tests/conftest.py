@@ -30,8 +30,8 @@ class SharedIndexes:
 
     Every test's app starts from a copy of the same database, so without this each test that asks the bot a question
     rebuilds the same index from the same published entries (~0.8 s: n-grams, BM25 and embeddings of every text).
-    The index is immutable and a pure function of the entries, the glossary, the calibration file and the process's
-    embedder; an equal build returns a shallow copy of the first (a new object, as a rebuild is, sharing the
+    The index is immutable and a pure function of the entries, the glossary, the calibration, the labelled messages
+    and the process's embedder; an equal build returns a shallow copy of the first (a new object, as a rebuild is, sharing the
     read-only arrays), so the cache's rebuild-on-edit behaviour and every test of it are unchanged.
     """
 
@@ -40,25 +40,27 @@ class SharedIndexes:
         self.built: dict[tuple, object] = {}
         self.lock = threading.Lock()
 
-    def key(self, entries: list, glossary) -> tuple:
+    def key(self, entries: list, glossary, calibration, examples) -> tuple:
         import knowledge.search as search
 
+        calibration = calibration or search.load_calibration()
         return (
             repr(entries),
             repr(vars(glossary)) if glossary is not None else None,
-            repr(search.load_calibration()),
+            repr(calibration),
+            tuple(examples),
             id(search.shared_embedder()),
         )
 
-    def __call__(self, entries, glossary=None, *args, **kwargs):
+    def __call__(self, entries, glossary=None, *args, calibration=None, examples=(), **kwargs):
         if args or kwargs:  # not the cache's call: built as asked
-            return self.real(entries, glossary, *args, **kwargs)
+            return self.real(entries, glossary, *args, calibration=calibration, examples=examples, **kwargs)
         entries = list(entries)
-        key = self.key(entries, glossary)
+        key = self.key(entries, glossary, calibration, examples)
         with self.lock:
             index = self.built.get(key)
             if index is None:
-                index = self.built[key] = self.real(entries, glossary)
+                index = self.built[key] = self.real(entries, glossary, calibration=calibration, examples=examples)
         return copy.copy(index)
 
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
@@ -25,7 +25,7 @@ from intents.classifier import model_examples
 from intents.crisis_model import save_training_vectors
 from intents.labels import INTENTS
 from intents.model import DEV_EXAMPLES
-from knowledge.calibrate import calibrate, folds
+from knowledge.calibrate import calibrate, collect, fold_models, folds
 from knowledge.entries import Entry
 from knowledge.examples import from_items
 from knowledge.fusion import CALIBRATION, Calibration
@@ -160,18 +160,23 @@ class NaiveBaseline:
 def evaluate(items: list[dict], asker: Asker | None = None, held_out: bool = False) -> tuple[Scores, Scores]:
     """Score the whole pipeline's first reply and the naive baseline on the same items.
 
-    `held_out` (the dev set, whose labelled messages the knowledge base searches as examples): each fold's items are
-    asked while the examples are the other folds' only, as for a message the bot has never seen."""
+    `held_out` (the dev set, which the fusion model learned from and whose labelled messages the knowledge base
+    searches as examples): each fold's items are asked while the examples are the other folds' only, and scored by a
+    fusion model fitted on the other folds only, as for messages the bot has never seen."""
     asker = asker or Asker.create()
     ctx = asker.svc.context
     with unit_of_work(asker.svc.session_factory) as session:
         entries = [e for e in published_entries(session) if e.is_valid_on(ctx.today())]
+        index = ctx.knowledge.get(session)
     baseline = NaiveBaseline(entries)
     topics = {e.id: e.topic for e in entries}
     ours, naive = Scores("madoguchi"), Scores("naive baseline")
     if held_out:
-        for others, own in folds(items):
-            with ctx.knowledge.using_examples(from_items(items[i] for i in others)):
+        shipped = index.calibration
+        models = fold_models(collect(index, items, is_right(ctx)))
+        for fold, (others, own) in enumerate(folds(items)):
+            model = replace(models[fold], answer=shipped.answer, suggest=shipped.suggest) if fold in models else None
+            with ctx.knowledge.using_examples(from_items(items[i] for i in others), model):
                 _score(asker, [items[i] for i in own], baseline, topics, ours, naive)
     else:
         _score(asker, items, baseline, topics, ours, naive)
