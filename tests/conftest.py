@@ -31,8 +31,8 @@ class SharedIndexes:
     Every test's app starts from a copy of the same database, so without this each test that asks the bot a question
     rebuilds the same index from the same published entries (~0.8 s: n-grams, BM25 and embeddings of every text).
     The index is immutable and a pure function of the entries, the glossary, the calibration, the labelled messages
-    and the process's embedder; an equal build returns a shallow copy of the first (a new object, as a rebuild is, sharing the
-    read-only arrays), so the cache's rebuild-on-edit behaviour and every test of it are unchanged.
+    and the process's embedder; an equal build returns a shallow copy of the first (a new object, as a rebuild is,
+    sharing the read-only arrays), so the cache's rebuild-on-edit behaviour and every test of it are unchanged.
     """
 
     def __init__(self, real):
