@@ -72,6 +72,7 @@ class KnowledgeIndex:
         # The index is immutable and a ranking depends on the query and the day alone, so it may be kept: an edit
         # builds a new index (and so starts with none kept).
         self._kept_rankings = lru_cache(maxsize=KEPT_SEARCHES)(self._ranked)
+        self._valid = lru_cache(maxsize=4)(self._valid_on)
 
     def _restored(self, entry: Entry) -> Entry:
         """The entry with its hiragana question and paraphrases read back into kanji, as a message would be."""
@@ -118,6 +119,10 @@ class KnowledgeIndex:
         """Top-k entries for a query, best first; entries not valid on `today` are never returned."""
         return self._kept_rankings(query, today)[:k]
 
+    def _valid_on(self, today: date | None) -> np.ndarray:
+        """Which entries may be answered on `today` (kept per day: the index is immutable)."""
+        return np.array([today is None or e.is_valid_on(today) for e in self.entries], dtype=bool)
+
     def _ranked(self, query: str, today: date | None) -> list[Match]:
         """Every candidate any retriever proposes, best first by calibrated probability."""
         if not self.entries or not query.strip():
@@ -126,16 +131,15 @@ class KnowledgeIndex:
         norm, lexical = self.ngram.scores(query)
         bm25_q, bm25_a, bm25_en, coverage = self.lexical.scores(query)
         cosine, cosine_answer, memory, vote = self.cosines(query)
-        valid = np.array([today is None or e.is_valid_on(today) for e in self.entries])
-        ranks = [_ranks(np.where(valid, scores, -1.0)) for scores in (lexical, bm25_q, cosine)]
+        valid = self._valid(today)
         candidates: set[int] = set()
         for scores in (lexical, bm25_q, cosine, memory, bm25_en if is_latin_script(query) else None):
             if scores is not None:
-                ranked = np.argsort(-np.where(valid, scores, -1.0))[:PER_RETRIEVER]
-                candidates.update(int(i) for i in ranked if scores[i] > 0 and valid[i])
+                candidates.update(int(i) for i in _best(np.where(valid, scores, -1.0)) if scores[i] > 0 and valid[i])
         if not candidates:
             return []
         order = sorted(candidates)
+        ranks = [_ranks_of(np.where(valid, scores, -1.0), order) for scores in (lexical, bm25_q, cosine)]
         # An English message is compared with the wordings as written, not as the glossary terms it was searched by
         # (「volunteer insurance price」 is not the paraphrase 「ボランティア」).
         wording = prepare(query) if is_latin_script(query) else norm
@@ -150,7 +154,7 @@ class KnowledgeIndex:
             bm25_en[order],
             cosine[order],
             len(content_words(query)),
-            [r[order] for r in ranks],
+            ranks,
             cosine_answer[order],
             coverage[order],
             memory[order],
@@ -181,8 +185,13 @@ def passage(entry: Entry) -> str:
     return f"{entry.question}\n{entry.answer[:300]}"
 
 
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """0-based rank of every position by descending score."""
-    ranks = np.empty(len(scores), dtype=np.int64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
-    return ranks
+def _best(scores: np.ndarray) -> np.ndarray:
+    """The positions of the PER_RETRIEVER highest scores (in no particular order)."""
+    if len(scores) <= PER_RETRIEVER:
+        return np.arange(len(scores))
+    return np.argpartition(-scores, PER_RETRIEVER - 1)[:PER_RETRIEVER]
+
+
+def _ranks_of(scores: np.ndarray, positions: list[int]) -> np.ndarray:
+    """0-based rank of each position by descending score (ties by position), without sorting every score."""
+    return np.array([int((scores > scores[i]).sum() + (scores[:i] == scores[i]).sum()) for i in positions])
