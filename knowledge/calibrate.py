@@ -27,7 +27,9 @@ from knowledge.examples import from_items
 from knowledge.fusion import Calibration
 from knowledge.search import KnowledgeIndex
 
-TARGET_PRECISION = 0.96  # of the fused top candidate; at 0.95, held-out dev cards (whole replies) were right 0.946
+# Of the fused top candidate. Held-out dev cards (whole replies) were right 0.946 at 0.95 and 0.955 at 0.96; at 0.965
+# they are 0.961 with fact present 0.861: the dev margins over #13's targets (cards 0.95, facts 0.85) are then equal.
+TARGET_PRECISION = 0.965
 SUGGEST_HIT_RATE = 0.5  # among もしかして lists, the right entry is among the three at least this often
 FOLDS = 5
 TOPICAL = ("volunteer", "founding", "dissolution", "partnering", "centre_info")
