@@ -132,14 +132,13 @@ class KnowledgeIndex:
         bm25_q, bm25_a, bm25_en, coverage = self.lexical.scores(query)
         cosine, cosine_answer, memory, vote = self.cosines(query)
         valid = self._valid(today)
-        candidates: set[int] = set()
-        for scores in (lexical, bm25_q, cosine, memory, bm25_en if is_latin_script(query) else None):
-            if scores is not None:
-                candidates.update(int(i) for i in _best(np.where(valid, scores, -1.0)) if scores[i] > 0 and valid[i])
+        retrievers = (lexical, bm25_q, cosine, memory, *((bm25_en,) if is_latin_script(query) else ()))
+        masked = [np.where(valid, scores, -1.0) for scores in retrievers]  # entries not valid today: never proposed
+        candidates = {int(i) for scores in masked for i in _best(scores) if scores[i] > 0}
         if not candidates:
             return []
         order = sorted(candidates)
-        ranks = [_ranks_of(np.where(valid, scores, -1.0), order) for scores in (lexical, bm25_q, cosine)]
+        ranks = [_ranks_of(scores, order) for scores in masked[:3]]  # n-grams, BM25, cosine
         # An English message is compared with the wordings as written, not as the glossary terms it was searched by
         # (「volunteer insurance price」 is not the paraphrase 「ボランティア」).
         wording = prepare(query) if is_latin_script(query) else norm
