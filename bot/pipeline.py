@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.dialogue import throttle
 from bot.dialogue.dispatch import dispatch
+from bot.dialogue.misses import REPHRASE_WINDOW
 from bot.dialogue.reply import Reply
 from bot.dialogue.texts import t
 from bot.line import messages as m
@@ -78,7 +79,8 @@ def recorded_and_locked(session: Session, inbound: Inbound) -> Conversation | No
     event, two on first contact); on SQLite `record_event` then `lock_conversation`."""
     resident = inbound.source_type == "user" and bool(inbound.user_id)
     if resident and session.get_bind().dialect.name == "postgresql":
-        conversation = record_and_lock(session, _event_values(inbound), inbound.user_id)
+        since = utcnow() - REPHRASE_WINDOW if inbound.kind == "text" else None  # text: the rephrase check's read
+        conversation = record_and_lock(session, _event_values(inbound), inbound.user_id, since)
         if conversation is None:
             log.info("event %s already processed; skipped", inbound.webhook_event_id)
         return conversation

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.dialogue.reply import Reply
 from bot.line.inbound import Inbound
 from bot.platform.context import BotContext
+from bot.platform.conversation import previous_message
 from bot.platform.db import utcnow
 from bot.platform.models import Conversation, Message
 from knowledge.models import UnansweredQuestion
@@ -70,7 +71,8 @@ def note_rephrase(
         return
     if conversation.first_contact:  # nothing came before it: no query
         return
-    previous = _previous(session, conversation.user_id, inbound.webhook_event_id)
+    read = conversation.previous_message  # read while the row was locked (PostgreSQL), when it surely is the latest
+    previous = read[0] if read is not None else _previous(session, conversation.user_id, inbound.webhook_event_id)
     if previous is None or previous.kind != "text" or not previous.faq_id or not previous.text:
         return
     if previous.first_reply_kind in (None, "text"):  # no reply, or a path's result (its summary first): no card
@@ -113,32 +115,8 @@ def _weight(gram: str) -> float:
 
 # Built once (the same every text event): the resident's latest message since `since` (but this event's), with the
 # kind of the first message the bot sent after it, in one indexed read.
-_LINES, _AFTER = Message.__table__, Message.__table__.alias("later")
-_FIRST_REPLY_KIND = (
-    select(_AFTER.c.kind)
-    .where(
-        _AFTER.c.user_id == _LINES.c.user_id,
-        _AFTER.c.created_at >= _LINES.c.created_at,
-        _AFTER.c.direction == "out",
-        _AFTER.c.id > _LINES.c.id,
-    )
-    .order_by(_AFTER.c.created_at, _AFTER.c.id)
-    .limit(1)
-    .scalar_subquery()
-)
-_LATEST_IN = (
-    select(
-        *(_LINES.c[name] for name in ("kind", "text", "faq_id", "intent", "confidence")),
-        _FIRST_REPLY_KIND.label("first_reply_kind"),
-    )
-    .where(
-        _LINES.c.user_id == bindparam("user_id"),
-        _LINES.c.created_at >= bindparam("since"),
-        _LINES.c.direction == "in",
-    )
-    .order_by(_LINES.c.created_at.desc(), _LINES.c.id.desc())
-    .limit(1)
-)
+_LINES = Message.__table__
+_LATEST_IN = previous_message(bindparam("user_id"), _LINES)
 _OTHER_EVENT = or_(_LINES.c.webhook_event_id != bindparam("event_id"), _LINES.c.webhook_event_id.is_(None))
 _PREVIOUS = {False: _LATEST_IN, True: _LATEST_IN.where(_OTHER_EVENT)}  # by whether there is an event id
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import JSON, Connection, bindparam, func, insert, literal, select, true
+from sqlalchemy import JSON, Connection, Select, bindparam, func, insert, literal, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.platform.db import dialect_insert, insert_new, utcnow
-from bot.platform.models import Conversation, InboundEvent, LineUser
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message
 
 
 def lock_conversation(session: Session, line_user_id: str) -> Conversation:
@@ -52,7 +54,7 @@ def _created(session: Session, line_user_id: str) -> tuple[Conversation, LineUse
     return conversation, user
 
 
-_USERS, _CONVERSATIONS = LineUser.__table__, Conversation.__table__
+_USERS, _CONVERSATIONS, _MESSAGES = LineUser.__table__, Conversation.__table__, Message.__table__
 
 
 def _new_pair():
@@ -119,7 +121,45 @@ def _locked(session: Session, line_user_id: str) -> tuple[Conversation, LineUser
 _EVENTS = InboundEvent.__table__
 
 
-def _event_and_pair():
+class PreviousMessage(NamedTuple):
+    """The resident's message before this event (as `bot.dialogue.misses` reads it), and the kind of the first
+    message the bot sent after it (None: no reply)."""
+
+    kind: str
+    text: str | None
+    faq_id: str | None
+    intent: str | None
+    confidence: float | None
+    created_at: datetime
+    first_reply_kind: str | None
+
+
+def previous_message(user_id, lines=_MESSAGES) -> Select:
+    """The resident's latest message in `lines` (the messages table or an alias of it) since :since, with the kind
+    of the first message the bot sent after it: PreviousMessage's columns. `user_id` is a bound parameter, or a
+    column the statement correlates it with."""
+    later = _MESSAGES.alias("r")
+    first_reply = (
+        select(later.c.kind)
+        .where(
+            later.c.user_id == lines.c.user_id,
+            later.c.created_at >= lines.c.created_at,
+            later.c.direction == "out",
+            later.c.id > lines.c.id,
+        )
+        .order_by(later.c.created_at, later.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(*(lines.c[name] for name in PreviousMessage._fields[:-1]), first_reply.label("first_reply_kind"))
+        .where(lines.c.user_id == user_id, lines.c.created_at >= bindparam("since"), lines.c.direction == "in")
+        .order_by(lines.c.created_at.desc(), lines.c.id.desc())
+        .limit(1)
+    )
+
+
+def _event_and_pair(with_previous: bool = False):
     """PostgreSQL: the event id recorded (dedupe) and the user's conversation locked, or on first contact the user
     and their conversation inserted, by one statement. No row when the event id was there already (a redelivery: the
     conversation is not looked at); else whether the pair was inserted here, then the conversation's and the user's
@@ -174,23 +214,34 @@ def _event_and_pair():
         func.coalesce(found.c[f"c{i}"], conversation.c[x.name]).label(f"c{i}") for i, x in enumerate(c.c)
     ]
     user_columns = [func.coalesce(found.c[f"u{i}"], user.c[x.name]).label(f"u{i}") for i, x in enumerate(u.c)]
-    return (
+    statement = (
         select(conversation.c.id.is_not(None), *conversation_columns, *user_columns)
         .select_from(event)
         .outerjoin(found, true())
         .outerjoin(user, true())
         .outerjoin(conversation, conversation.c.user_id == user.c.id)
     )
+    if not with_previous:
+        return statement
+    # The resident's previous message, for the rephrase check (a text event's): read in the same statement,
+    # so the event needs no query of its own for it. Nothing on first contact (no user was found).
+    previous = previous_message(found.c.u0, _MESSAGES.alias("m")).lateral("p")
+    return statement.add_columns(*previous.c).outerjoin(previous, true())
 
 
 _EVENT_AND_PAIR = _event_and_pair()
+_EVENT_PAIR_AND_PREVIOUS = _event_and_pair(with_previous=True)
 _NC = len(_CONVERSATIONS.c)
+_NU = len(_USERS.c)
 
 
-def record_and_lock(session: Session, event: dict, line_user_id: str) -> Conversation | None:
+def record_and_lock(
+    session: Session, event: dict, line_user_id: str, previous_since: datetime | None = None
+) -> Conversation | None:
     """PostgreSQL: record the event (`event`: its webhook_event_id, event_type, is_redelivery) and lock the user's
     conversation, created on first contact, in one round trip (a redelivery, a returning resident and a first
-    contact alike); None when the event was processed before. As `record_event` then `lock_conversation`."""
+    contact alike); None when the event was processed before. As `record_event` then `lock_conversation`. With
+    `previous_since`, the same statement reads the resident's latest message since then (`previous_message`)."""
     parameters = {
         "event_id": event["webhook_event_id"],
         "event_type": event["event_type"],
@@ -199,13 +250,33 @@ def record_and_lock(session: Session, event: dict, line_user_id: str) -> Convers
         "new_line_user_id": line_user_id,
         "now": utcnow(),
     }
-    row = session.connection().execute(_EVENT_AND_PAIR, parameters).one_or_none()
+    statement = _EVENT_AND_PAIR
+    if previous_since is not None:
+        statement, parameters["since"] = _EVENT_PAIR_AND_PREVIOUS, previous_since
+    row = session.connection().execute(statement, parameters).one_or_none()
     if row is None:
         return None
     if row[1] is None:  # made meanwhile by another event, or a user without a conversation: as lock_conversation does
         return lock_conversation(session, line_user_id)
     conversation = _loaded(session, Conversation, row[1 : 1 + _NC])
-    user = _loaded(session, LineUser, row[1 + _NC :])
+    user = _loaded(session, LineUser, row[1 + _NC : 1 + _NC + _NU])
     conversation.first_contact = row[0]  # both rows inserted by this statement
     set_committed_value(conversation, "user", user)
+    if previous_since is not None:
+        _keep_previous(conversation, row[1 + _NC + _NU :], previous_since)
     return conversation
+
+
+def _keep_previous(conversation: Conversation, values: Sequence, since: datetime) -> None:
+    """Keep the previous message the statement read, when it is surely the latest. The statement reads the
+    transcript as it was when it began, and may have waited for the conversation's lock while another event of
+    the resident's committed: then the conversation row (read after the wait) is newer than what it read. Every
+    incoming line with a reply token stamps the row's `last_reply_token_at` with the line's own time, so the two
+    agree when nothing came in between; otherwise nothing is kept and the rephrase check queries for itself."""
+    previous = PreviousMessage(*values) if values[0] is not None else None
+    stamped = conversation.last_reply_token_at
+    if previous is not None and previous.created_at != stamped:
+        return
+    if previous is None and stamped is not None and stamped >= since:
+        return
+    conversation.previous_message = (previous,)

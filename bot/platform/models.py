@@ -53,6 +53,9 @@ class Conversation(Base):
 
     # Never stored: this event created the conversation (first contact), so the resident wrote nothing before it.
     first_contact = False
+    # Never stored: the resident's message before this event, when the statement that locked the row read it
+    # (bot.platform.conversation.record_and_lock): a 1-tuple of it, or of None when there was none; None when unread.
+    previous_message = None
 
 
 class InboundEvent(Base):

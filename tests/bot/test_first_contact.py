@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.pipeline import write_changes
 from bot.platform.conversation import lock_conversation, record_and_lock
-from bot.platform.db import make_engine, make_session_factory, unit_of_work
-from bot.platform.models import Conversation, InboundEvent, LineUser
+from bot.platform.db import make_engine, make_session_factory, unit_of_work, utcnow
+from bot.platform.models import Conversation, InboundEvent, LineUser, Message
 
 NEWCOMER = "U" + "c" * 32
 
@@ -168,5 +170,44 @@ def test_on_postgresql_racing_first_events_share_one_user_and_one_conversation(p
     try:
         assert errors == [] and len(found) == 8 and len(set(found)) == 1
         assert counts(factory) == (1, 1)
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def test_on_postgresql_a_previous_message_read_while_waiting_for_the_lock_is_not_kept(pg_url):
+    """A text event's statement also reads the resident's previous message (for the rephrase check), as the
+    transcript was when the statement began. When it waited for the conversation's lock while the resident's
+    previous event committed its line, that read is stale: it is dropped, and the next event reads the line."""
+    factory = make_session_factory(make_engine(pg_url))
+    since = utcnow() - timedelta(minutes=3)
+    waited: list = []
+    try:
+        with unit_of_work(factory) as session:
+            record_and_lock(session, _event("01FIRST"), NEWCOMER)
+        with unit_of_work(factory) as first:  # the previous event: holds the lock, commits its line at the end
+            conversation = record_and_lock(first, _event("01PREV"), NEWCOMER, since)
+            assert conversation.previous_message == (None,)  # nothing written since: none, and surely none
+            now = utcnow()
+            first.add(Message(user_id=conversation.user_id, direction="in", kind="text", text="理事は何人？",
+                              faq_id="founding.officers", created_at=now))  # fmt: skip
+            conversation.last_reply_token, conversation.last_reply_token_at = "tok", now
+            write_changes(first, conversation, conversation.user)
+
+            def next_event() -> None:
+                with unit_of_work(factory) as session:
+                    waited.append(record_and_lock(session, _event("01NEXT"), NEWCOMER, since).previous_message)
+
+            thread = threading.Thread(target=next_event)
+            thread.start()
+            deadline = time.monotonic() + 10
+            with factory.kw["bind"].connect() as watcher:  # until the next event waits for the lock
+                waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                    time.sleep(0.02)
+        thread.join(timeout=30)
+        assert waited == [None]  # it read the transcript from before the line: not kept, so queried again
+        with unit_of_work(factory) as session:
+            latest = record_and_lock(session, _event("01LAST"), NEWCOMER, since).previous_message
+        assert latest is not None and latest[0].text == "理事は何人？" and latest[0].faq_id == "founding.officers"
     finally:
         factory.kw["bind"].dispose()

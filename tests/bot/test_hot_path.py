@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
@@ -14,9 +15,9 @@ from bot.line.emulator import api, schema
 from bot.line.sender import Sender
 from bot.pipeline import write_changes
 from bot.platform import db
-from bot.platform.conversation import lock_conversation
+from bot.platform.conversation import _keep_previous, lock_conversation
 from bot.platform.db import make_engine, make_session_factory, unit_of_work
-from bot.platform.models import InboundEvent, Message, OutboxItem
+from bot.platform.models import Conversation, InboundEvent, Message, OutboxItem
 from knowledge.models import FaqEntry
 from knowledge.store import IndexCache
 from tests.support.driver import WebhookUser
@@ -209,7 +210,9 @@ def test_an_event_writes_its_conversation_and_user_changes_itself_and_the_commit
 
 
 def test_a_first_contact_reads_no_earlier_messages_and_a_returning_resident_does(post_events, app):
-    """The rephrase check looks for the resident's previous message: on first contact there is none to look for."""
+    """The rephrase check looks for the resident's previous message: on first contact there is none to look for.
+    On PostgreSQL the statement that records the event and locks the conversation reads it too (no query of its
+    own); on SQLite a query of its own reads it."""
     engine = app.extensions["madoguchi"].session_factory().get_bind()
     statements: list[str] = []
     listener = lambda _c, _cur, sql, *_rest: statements.append(" ".join(sql.split()).lower())  # noqa: E731
@@ -221,9 +224,34 @@ def test_a_first_contact_reads_no_earlier_messages_and_a_returning_resident_does
         statements.clear()
         resident.says("駐輪場はありますか")
         second = [s for s in statements if s.startswith("select") and "from messages" in s]
+        locked = [s for s in statements if s.startswith("with ev as")]
     finally:
         sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
-    assert first == [] and second
+    assert first == []
+    if engine.dialect.name == "postgresql":
+        assert second == [] and len(locked) == 1 and "left outer join lateral" in locked[0]
+    else:
+        assert second
+
+
+def test_a_previous_message_read_before_the_lock_was_won_is_not_trusted():
+    """The locking statement reads the transcript as it was when it began; if it waited for the lock while another
+    of the resident's events committed, the row it locked is newer than what it read, and the read is dropped (the
+    rephrase check then queries for itself)."""
+    now = db.utcnow()
+    since, line = now - timedelta(minutes=3), ("text", "理事は何人？", "founding.officers", "founding", 0.9)
+
+    def kept(values, stamped):
+        conversation = Conversation(last_reply_token_at=stamped)
+        _keep_previous(conversation, values, since)
+        return conversation.previous_message
+
+    read = (*line, now - timedelta(seconds=30), "flex")
+    assert kept(read, now - timedelta(seconds=30))[0].faq_id == "founding.officers"  # the row agrees: the latest
+    assert kept(read, now - timedelta(seconds=2)) is None  # a later message came in meanwhile: not trusted
+    nothing = (None,) * 7
+    assert kept(nothing, None) == (None,) and kept(nothing, now - timedelta(minutes=10)) == (None,)  # none since
+    assert kept(nothing, now - timedelta(seconds=2)) is None  # a message within the window the read did not see
 
 
 def test_a_first_contact_writes_with_two_statements_on_postgresql(post_events, app):
@@ -284,7 +312,8 @@ def test_an_incoming_line_goes_in_before_a_reply_of_more_than_one_item(db_url):
 
 
 def test_the_hot_statements_stay_within_what_psycopg_and_sqlalchemy_cache():
-    """The event's two PostgreSQL statements are compiled once (SQLAlchemy caches them) and parsed once per
+    """The event's two PostgreSQL statements (the first in two forms: a text event's also reads the previous
+    message) are compiled once (SQLAlchemy caches them) and parsed once per
     connection (psycopg caches a statement of at most 4096 bytes and 50 parameters, and parses a larger one again at
     every execution: about 0.3 ms of CPU per event). A reply of up to 4 messages with the usual conversation changes
     fits; a new column that pushes a statement over the limit fails here."""
@@ -292,12 +321,12 @@ def test_the_hot_statements_stay_within_what_psycopg_and_sqlalchemy_cache():
     from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
     from bot.line.outbox import _together
-    from bot.platform.conversation import _EVENT_AND_PAIR
-    from bot.platform.models import Conversation
+    from bot.platform.conversation import _EVENT_AND_PAIR, _EVENT_PAIR_AND_PREVIOUS
 
     dialect = psycopg_dialect.dialect()
     changed = ("last_reply_token", "last_reply_token_at", "throttle_times", "misunderstood_count", "updated_at")
-    statements = [_EVENT_AND_PAIR] + [_together(n, ((Conversation.__table__, changed),)) for n in range(1, 5)]
+    replies = [_together(n, ((Conversation.__table__, changed),)) for n in range(1, 5)]
+    statements = [_EVENT_AND_PAIR, _EVENT_PAIR_AND_PREVIOUS, *replies]
     for statement in statements:
         assert statement._generate_cache_key() is not None  # a multi-row VALUES, for one, would not be cached
         compiled = statement.compile(dialect=dialect)
