@@ -92,6 +92,9 @@ class Lexicon:
     not_out_of_scope: tuple[str, ...]
     not_topic: tuple[str, ...]
     topics: dict[str, dict[str, float]]
+    other_bodies: tuple[str, ...] = ()  # kinds of body the centre does not serve (株式会社, 宗教法人)
+    own_bodies: tuple[str, ...] = ()  # the centre's own (NPO, 町内会, サークル, ボランティア)
+    comparisons: tuple[str, ...] = ()  # what follows a body named only to compare (「株式会社なら」)
 
 
 def _terms(items) -> tuple[str, ...]:
@@ -109,6 +112,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
     topics = {intent: _weights(terms) for intent, terms in data["topics"].items()}
     out_of_scope = {term: OUT_OF_SCOPE_WEIGHT for term in _terms(data["out_of_scope"]["strong"])}
     out_of_scope.update(_weights(data["out_of_scope"]["themes"]))
+    bodies = data["out_of_scope"]["other_bodies"]
     return Lexicon(
         crisis_urgent=_terms(data["crisis"]["urgent"]),
         crisis_ambiguous=_terms(data["crisis"]["ambiguous"]),
@@ -131,6 +135,9 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         not_out_of_scope=_terms(data["out_of_scope"]["not_out_of_scope"]),
         not_topic=_terms(data["out_of_scope"]["not_topic"]),
         topics=topics,
+        other_bodies=_terms(bodies["terms"]),
+        own_bodies=_terms(bodies["own"]),
+        comparisons=_terms(bodies["comparison"]),
     )
 
 
@@ -195,6 +202,18 @@ def out_of_scope_score(norm: str, lex: Lexicon, strong_only: bool = False) -> fl
     for phrase in lex.not_out_of_scope:
         norm = norm.replace(phrase, "|")
     return _evidence(norm, lex.out_of_scope_strong if strong_only else lex.out_of_scope)
+
+
+def about_other_body(norm: str, lex: Lexicon) -> bool:
+    """The message is about a kind of body the centre does not serve (「株式会社の解散登記の費用」): it names one, not
+    only to compare (「株式会社なら1人で作れるって聞いたけど」), and names none of the centre's own (NPO, 町内会…)."""
+    if any(own in norm for own in lex.own_bodies):
+        return False
+    return any(
+        not any(norm.startswith(c, match.end()) for c in lex.comparisons)
+        for body in lex.other_bodies
+        for match in re.finditer(re.escape(body), norm)
+    )
 
 
 def is_booking(norm: str, lex: Lexicon) -> bool:
@@ -320,6 +339,8 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
     if best == "booking" and top >= MODEL_BOOKING and says_enough:  # 「士業相談会、来月の空きある？」
         return result("booking", top)
     if rules_oos >= MIN_EVIDENCE * OUT_OF_SCOPE_WEIGHT and (best != hint or kb_score < KB_TOPICAL):  # 住民票, 天気…
+        return result("out_of_scope", 0.6)
+    if about_other_body(norm, lex):  # 「株式会社の解散登記」: an NPO's entries read close but do not answer it
         return result("out_of_scope", 0.6)
     if max(scores.values()) + (kb_score if hint else 0.0) < MIN_EVIDENCE and top < MODEL_ALONE:
         return result("out_of_scope", 0.2)  # no topic word, no knowledge match, and the model unsure: nothing to go on

@@ -26,6 +26,7 @@ from knowledge.search import Match
 from knowledge.text import normalize
 
 GUIDE_CONFIDENCE = 0.6
+CANDIDATES = 5  # an out-of-scope message looks this far for a referral entry
 # 「お答えできません」 only on clear signs (住民票, 天気…); a message with no signs at all gets 「わかりません」.
 OUT_OF_SCOPE_CONFIDENCE = 0.4
 # A message this short (normalised) that only names a topic (「解散」「NPO」「ボランティア」) opens its path.
@@ -81,7 +82,7 @@ def log_unanswered(session: Session, text: str, reason: str, triage: Triage, bes
 def answer_text(ctx: BotContext, session: Session, conversation: Conversation, text: str) -> Reply:
     """Reply to a free-text message from the bot's own knowledge, or say honestly that it does not know."""
     lang = conversation.user.language
-    matches = ctx.knowledge.get(session).search(text, ctx.today(), k=3)
+    matches = ctx.knowledge.get(session).search(text, ctx.today(), k=CANDIDATES)
     best = matches[0] if matches else None
     triage = classify(text, best.entry.topic if best else None, best.score if best else 0.0)
     return _route(ctx, session, conversation, triage, matches, lang, text)
@@ -118,7 +119,11 @@ def _route(
             reply = booking.start(ctx, session, conversation, triage.slots.get("topic"))
         reply.intent, reply.confidence = intent, conf
         return reply
-    # An out-of-scope message is only answered by a referral entry (「iPhoneの使い方」 is not 「このLINEの使い方」).
+    # An out-of-scope message is only answered by a referral entry (「iPhoneの使い方」 is not 「このLINEの使い方」), the
+    # first among the candidates even when an NPO's entries read closer (「株式会社の解散登記」).
+    referrals = [x for x in matches if x.entry.topic == "referral"]
+    if intent == "out_of_scope" and referrals and referrals[0].score >= cut.answer and not is_open_wish(text):
+        return _answer(ctx, referrals[0], referrals, cut.suggest, lang, intent)
     fits = intent != "out_of_scope" or best is not None and best.entry.topic == "referral"
     bare = not specific and names_topic(text, intent) and len(normalize(text)) <= BARE_TOPIC_LENGTH
     if bare and intent in guided.GUIDED and not triage.alternatives:  # 「解散」「NPO」: narrow it down, don't guess

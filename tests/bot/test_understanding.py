@@ -77,6 +77,13 @@ def test_whoever_in_a_question_is_not_shouting(user):
     assert "0120-279-338" not in visible(user.says("夫に反対されています。どなたかアドバイスを"))
 
 
+@pytest.mark.parametrize("message", ["株式会社の解散登記の費用", "合同会社の設立費用っていくら？"])
+def test_a_question_about_a_company_gets_the_referral_not_an_npo_card(user, message):
+    """「株式会社の解散登記」 reads close to the NPO registration entries, which do not answer it; the referral does."""
+    text = visible(user.says(message))
+    assert "法務局" in text and "所轄庁" not in text
+
+
 SMALL_TALK = ["お世話になっております", "了解です", "おやすみなさい", "ありがとうございました！", "👍", "Thanks"]
 
 

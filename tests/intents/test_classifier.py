@@ -123,6 +123,26 @@ def test_a_question_about_something_else_is_out_of_scope():
     assert classify("おいしいパン屋さんを知りませんか").intent == "out_of_scope"
 
 
+@pytest.mark.parametrize(
+    "text", ["株式会社の解散登記の費用", "合同会社の設立費用っていくら？", "うちの株式会社を畳みたいのですが、費用は"]
+)
+def test_a_company_is_not_the_centres_business_however_close_an_npo_entry_reads(text):
+    """An NPO's registration entry matching 「解散登記の費用」 well does not make a 株式会社's registration topical."""
+    assert classify(text, "dissolution", 0.95).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("株式会社なら1人で作れるって聞いたけど、NPO法人は最低何人？", "founding"),  # the centre's own body named
+        ("申請してから認証までどのくらい？合同会社なら登記だけなのに", "founding"),  # a company only compared with
+        ("株式会社〇〇で社会貢献の担当です。社員が参加できるボランティアを探しています", "volunteer"),
+    ],
+)
+def test_a_company_named_beside_the_centres_own_work_keeps_the_topic(text, intent):
+    assert classify(text, intent, 0.95).intent == intent
+
+
 def test_a_kb_referral_match_makes_a_life_question_out_of_scope():
     assert classify("赤ちゃんと行ける場所", "referral", 0.5).intent == "out_of_scope"
 
