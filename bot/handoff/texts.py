@@ -24,6 +24,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "easy": "いそぐ ときは、センターが あいている 時間に {phone} に でんわ してください。",
         "en": "If it is urgent, please call {phone} during opening hours.",
     },
+    "phone_open": {
+        "ja": "お電話でもご相談いただけます：{phone}（受付時間：{hours}）",
+        "easy": "でんわでも そうだん できます：{phone}（{hours}）",
+        "en": "You can also call us: {phone} (hours: {hours}).",
+    },
     "crisis_open": {
         "ja": "担当者にもすぐにお知らせしました。できるだけ早くお返事します。",
         "easy": "たんとうの 人にも すぐ しらせました。なるべく はやく へんじ します。",

@@ -47,7 +47,8 @@ def next_steps(profile: CentreProfile, now: datetime, wait_minutes: int, urgent:
         text = ht("open", lang, wait=wait_minutes)
         if now + timedelta(minutes=wait_minutes) > closes:
             text += "\n" + ht("closing_soon", lang, when=when_text(profile.next_opening(closes), now, lang))
-        return text
+        # 「電話で話したい」: the number too, whatever the hour (many residents would rather call)
+        return text + "\n" + ht("phone_open", lang, phone=profile.phone, hours=profile.hours_text)
     when = when_text(profile.next_opening(now), now, lang)
     if urgent:
         return ht("crisis_closed", lang, when=when)

@@ -16,9 +16,13 @@ PROFILE = load_profile()
 WEEKDAYS_AND_SATURDAY = replace(PROFILE, hours={**PROFILE.hours, "sun": None, "holiday": None})
 
 
-def test_during_opening_hours_the_resident_is_asked_to_wait_with_the_expected_wait():
+def test_during_opening_hours_the_resident_is_asked_to_wait_with_the_expected_wait_and_may_call():
+    """「電話で話したい、番号は？」 gets the number in opening hours too, not only when the centre is closed."""
     text = next_steps(PROFILE, TUESDAY_MORNING, wait_minutes=15)
-    assert text == "担当者におつなぎします。しばらくお待ちください（目安：15分ほど）。"
+    assert text == (
+        "担当者におつなぎします。しばらくお待ちください（目安：15分ほど）。\n"
+        "お電話でもご相談いただけます：045-671-4732（受付時間：平日 9:00-20:00／土日祝 9:00-17:00）"
+    )
 
 
 def test_on_a_saturday_evening_the_next_opening_is_tomorrow_morning_with_the_phone():
