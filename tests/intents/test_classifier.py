@@ -18,11 +18,17 @@ from intents.slots import extract_slots
         "助けて",
         "たすけてください",
         "主人から毎日どなられてつらいです",
+        "総会の準備でもう限界。薬ためてるんです。定款の変更って何が必要？",  # stockpiling, inside a practical question
+        "ねむれない くすり を ためて います",
     ],
 )
 def test_danger_signals_are_crisis(text):
     triage = classify(text)
     assert triage.intent == "crisis" and triage.crisis == "urgent"
+
+
+def test_trying_a_new_medicine_is_not_stockpiling():
+    assert classify("新しい薬をためしてみました。ボランティアは続けられますか").intent != "crisis"
 
 
 def test_figurative_death_is_not_a_crisis():
