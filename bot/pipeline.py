@@ -249,8 +249,10 @@ def write_changes(session: Session, *rows) -> None:
 
 def _changed(state) -> dict:
     """The changed columns' new values, by column name."""
-    values = {}
+    values, unmodified = {}, state.unmodified
     for attr in state.mapper.column_attrs:
+        if attr.key in unmodified:  # (cheaper than asking each attribute for its history)
+            continue
         added = state.attrs[attr.key].history.added
         if added:
             values[attr.columns[0].name] = added[0]

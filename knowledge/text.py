@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -41,6 +42,7 @@ def _kept(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LNM" and ch not in _LONG_VOWELS
 
 
+@functools.lru_cache(maxsize=4096)  # a message is normalised by several steps of its handling
 def normalize(text: str) -> str:
     """Canonical matching form: NFKC, lower case, hiragana, large kana, no long vowels, spaces or symbols."""
     text = kata_to_hira(unicodedata.normalize("NFKC", text or "").lower())

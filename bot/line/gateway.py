@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import orjson
 import urllib3
 from linebot.v3.messaging import (
     ApiClient,
@@ -155,7 +156,7 @@ class LineGateway:
         headers = {**self._client.default_headers, "Content-Type": "application/json", "Accept": "application/json"}
         if retry_key is not None:
             headers["X-Line-Retry-Key"] = retry_key
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        data = orjson.dumps(body)
         timeout = urllib3.Timeout(total=_request_timeout) if _request_timeout else None
         rest = self._client.rest_client
         try:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.line.delivery import Claim
 from bot.line.messages import MAX_MESSAGES, visible_text
 from bot.line.outbox_policy import RetryPolicy
-from bot.platform.db import utcnow
+from bot.platform.db import Compiled, utcnow
 from bot.platform.models import Message, OutboxItem
 
 
@@ -163,10 +163,10 @@ def _line(user_id: int, message: dict, item_id, meta: dict, now: datetime) -> di
 
 _ITEM_COLUMNS = ("user_id", "line_user_id", "reply_token", "reply_token_at", "messages", "retry_key", "status",
                  "attempts", "reply_unsettled", "created_at", "claimed_at", "claimed_until")  # fmt: skip
-_TOGETHER: dict[tuple, object] = {}  # (lines, updated tables and columns) -> the statement, built once
+_TOGETHER: dict[tuple, Compiled] = {}  # (lines, updated tables and columns) -> the statement, built once
 
 
-def _together(lines: int, updates: tuple = ()):
+def _together(lines: int, updates: tuple = ()) -> Compiled:
     """PostgreSQL: one item, an incoming line and the item's `lines` transcript lines inserted by one statement (the
     item's INSERT in a WITH; the lines by one INSERT … SELECT, the incoming first, the others pointing at the item);
     its result is the item's id. (Not a multi-row VALUES: SQLAlchemy does not cache those, and compiling one costs
@@ -194,7 +194,7 @@ def _together(lines: int, updates: tuple = ()):
             .cte(f"row_update_{k}")
             for k, (table, columns) in enumerate(updates)
         ]
-        statement = _TOGETHER[lines, updates] = select(item.c.id).add_cte(written, *changes)
+        statement = _TOGETHER[lines, updates] = Compiled(select(item.c.id).add_cte(written, *changes))
     return statement
 
 
@@ -222,4 +222,5 @@ def _enqueued_together(connection, now, user_id, line_user_id, messages, token, 
     for k, change in enumerate(updates):
         parameters |= {f"u{k}_{c}": value for c, value in change.values.items()} | {f"u{k}_row_id": change.row_id}
     statement = _together(len(messages), tuple((u.table, tuple(u.values)) for u in updates))
-    return _claim(connection.execute(statement, parameters).scalar_one(), values)
+    ((item_id,),) = statement.rows(connection, parameters)
+    return _claim(item_id, values)

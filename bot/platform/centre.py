@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 
 import jpholiday
 import yaml
@@ -67,18 +70,25 @@ class CentreProfile:
         parts = [f"{_days_label(keys)} {span}" for span, keys in groups.items()]
         return "／".join(parts)
 
-    def placeholders(self) -> dict[str, str]:
-        """Values for {{centre.KEY}} placeholders in knowledge answers."""
-        return {
-            "name": self.name,
-            "postal_code": self.postal_code,
-            "address": self.address,
-            "phone": self.phone,
-            "fax": self.fax,
-            "hours_text": self.hours_text,
-            "access": "／".join(self.access),
-            "web_url": self.web_url,
-        }
+    def placeholders(self) -> Mapping[str, str]:
+        """Values for {{centre.KEY}} placeholders in knowledge answers (worked out once per profile: every card
+        fills them)."""
+        return self._placeholders
+
+    @cached_property
+    def _placeholders(self) -> Mapping[str, str]:
+        return MappingProxyType(
+            {
+                "name": self.name,
+                "postal_code": self.postal_code,
+                "address": self.address,
+                "phone": self.phone,
+                "fax": self.fax,
+                "hours_text": self.hours_text,
+                "access": "／".join(self.access),
+                "web_url": self.web_url,
+            }
+        )
 
 
 def _span(hours: tuple[time, time] | None) -> str:
