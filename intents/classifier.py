@@ -13,6 +13,7 @@ from intents.crisis_model import CRISIS_MODEL
 from intents.labels import TOPIC_INTENTS
 from intents.model import INTENT_MODEL, training_examples
 from intents.slots import extract_slots
+from intents.specific import asks_specific
 from knowledge.morph import word_starts
 from knowledge.text import normalize
 
@@ -95,6 +96,8 @@ class Lexicon:
     other_bodies: tuple[str, ...] = ()  # kinds of body the centre does not serve (株式会社, 宗教法人)
     own_bodies: tuple[str, ...] = ()  # the centre's own (NPO, 町内会, サークル, ボランティア)
     comparisons: tuple[str, ...] = ()  # what follows a body named only to compare (「株式会社なら」)
+    other_places: tuple[str, ...] = ()  # places not the centre's (図書館, 美術館)
+    place_asked: tuple[str, ...] = ()  # what is asked of a place itself (何時, 行き方)
 
 
 def _terms(items) -> tuple[str, ...]:
@@ -112,7 +115,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
     topics = {intent: _weights(terms) for intent, terms in data["topics"].items()}
     out_of_scope = {term: OUT_OF_SCOPE_WEIGHT for term in _terms(data["out_of_scope"]["strong"])}
     out_of_scope.update(_weights(data["out_of_scope"]["themes"]))
-    bodies = data["out_of_scope"]["other_bodies"]
+    bodies, places = data["out_of_scope"]["other_bodies"], data["out_of_scope"]["other_places"]
     return Lexicon(
         crisis_urgent=_terms(data["crisis"]["urgent"]),
         crisis_ambiguous=_terms(data["crisis"]["ambiguous"]),
@@ -138,6 +141,8 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         other_bodies=_terms(bodies["terms"]),
         own_bodies=_terms(bodies["own"]),
         comparisons=_terms(bodies["comparison"]),
+        other_places=_terms(places["terms"]),
+        place_asked=_terms(places["asked"]),
     )
 
 
@@ -209,6 +214,9 @@ def about_other_body(norm: str, lex: Lexicon) -> bool:
     only to compare (「株式会社なら1人で作れるって聞いたけど」), and names none of the centre's own (NPO, 町内会…)."""
     if any(own in norm for own in lex.own_bodies):
         return False
+    places = [norm.find(p) for p in lex.other_places if p in norm]
+    if places and any(norm.find(a, min(places)) >= 0 for a in lex.place_asked):
+        return True  # 「中央図書館の開館時間」: another place's hours, not 「何時まで？区役所は土曜休みなので」
     return any(
         not any(norm.startswith(c, match.end()) for c in lex.comparisons)
         for body in lex.other_bodies
@@ -235,6 +243,33 @@ def _is_greeting_only(norm: str, lex: Lexicon) -> bool:
     for filler in sorted(lex.greeting_fillers, key=len, reverse=True):
         rest = rest.replace(filler, "")
     return len(rest) <= 2
+
+
+# How a self-introduction ends (「市内の小学校で教員をしている者です」「○○町内会の山田と申します」).
+_INTRODUCTION = re.compile(r"(?:者|もの|と申します|といいます|でございます|です)[。.!！…\s]*$")
+_WISHES = re.compile(
+    r"たい|ほしい|欲しい|want|like to"
+)  # 「ボランティア したい です」「NPOを作りたいと考えている者です」
+_OPENING_GREETINGS = (
+    "こんにちは",
+    "こんばんは",
+    "おはよう",
+    "はじめまして",
+    "初めまして",
+    "お世話になって",
+    "おせわになって",
+)
+
+
+def _greets_and_introduces(text: str) -> bool:
+    """「こんにちは。市内の小学校で教員をしている者です。」: a greeting and who is writing, nothing asked yet."""
+    folded = text.strip()
+    return (
+        (folded.startswith(_OPENING_GREETINGS) or folded.startswith(("いつもお世話", "いつもおせわ")))
+        and bool(_INTRODUCTION.search(folded))
+        and not asks_specific(text)
+        and not _WISHES.search(text)
+    )
 
 
 def names_topic(text: str, intent: str) -> bool:
@@ -321,7 +356,7 @@ def classify(text: str, kb_topic: str | None = None, kb_score: float = 0.0) -> T
         if weight >= 2:
             slots["topic"] = topic
         return result("booking", 0.9)
-    if _is_greeting_only(norm, lex):
+    if _is_greeting_only(norm, lex) or _greets_and_introduces(text):
         return result("greeting", 0.9)
     # With a topic word, themes alone (子育て + ママ友 in 「子育てサークル作りたい」) are not someone else's business.
     rules_oos = out_of_scope_score(norm, lex, strong_only=max(scores.values()) >= 2)

@@ -46,6 +46,9 @@ class Calibration:
     bias: float
     answer: float = 0.6  # answer at or above this probability
     suggest: float = 0.3  # offer もしかして candidates at or above this
+    # An entry of another topic than the message's intent (a founding card for a wish to volunteer) is answered only
+    # at or above this; below it, the intent's own best entry answers, or もしかして lists both.
+    disagree: float = 0.6
     report: dict = field(default_factory=dict)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
@@ -60,6 +63,7 @@ class Calibration:
             "bias": round(self.bias, 6),
             "answer": self.answer,
             "suggest": self.suggest,
+            "disagree": self.disagree,
             "report": self.report,
         }
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -81,6 +85,7 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
         bias=float(data["bias"]),
         answer=float(data["answer"]),
         suggest=float(data["suggest"]),
+        disagree=float(data["disagree"]),
         report=data.get("report") or {},
     )
 

@@ -19,7 +19,9 @@ from bot.platform.context import BotContext
 from bot.platform.models import Conversation
 from intents import Triage, classify
 from intents.classifier import names_topic
+from intents.labels import topic_fits
 from intents.specific import asks_specific, is_open_wish
+from knowledge.fusion import Calibration
 from knowledge.models import UnansweredQuestion
 from knowledge.privacy import mask_personal_data
 from knowledge.search import Match
@@ -129,7 +131,8 @@ def _route(
     if bare and intent in guided.GUIDED and not triage.alternatives:  # 「解散」「NPO」: narrow it down, don't guess
         return _guide(ctx, session, conversation, intent, conf, text)
     if best and best.score >= cut.answer and fits and (specific or not is_open_wish(text)):
-        return _answer(ctx, best, matches, cut.suggest, lang, intent)
+        if chosen := choose_answer(matches, intent, cut):
+            return _answer(ctx, chosen[0], chosen, cut.suggest, lang, intent)
     if intent == "out_of_scope" and fits and best.score >= cut.suggest:  # 「ひとり親で…話せる場」: where to turn
         log_unanswered(session, text, "low_confidence", triage, best)
         return suggestions(ctx, matches, lang, intent, best.score)
@@ -149,6 +152,17 @@ def _route(
         text_ = t("answer.unsure_path", lang)
         return Reply([m.text(text_, chips)], intent=intent, confidence=conf, understood=False, kind="abstain")
     return dont_know(lang, intent, conf)
+
+
+def choose_answer(matches: list[Match], intent: str, cut: Calibration) -> list[Match] | None:
+    """The matches with the one to answer first: the best, unless its topic is not what the message wants (a
+    founding card for 「子ども食堂で何かできたら」) and it is below the disagreement cut-off; then the intent's own
+    best entry if it reaches the answer cut-off, else none (もしかして lists both)."""
+    best = matches[0]
+    if topic_fits(intent, best.entry.topic) or best.score >= cut.disagree:
+        return matches
+    own = next((x for x in matches if topic_fits(intent, x.entry.topic) and x.score >= cut.answer), None)
+    return [own, *(x for x in matches if x is not own)] if own else None
 
 
 def _asks_about_booking(text: str, triage: Triage, best: Match | None, answer_cut: float) -> bool:

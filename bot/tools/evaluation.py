@@ -21,9 +21,9 @@ from rapidfuzz import fuzz, process, utils
 from bot.dialogue.cards import render_answer
 from bot.platform.db import unit_of_work
 from bot.tools.ask import Asker
-from intents.classifier import model_examples
+from intents.classifier import classify, model_examples
 from intents.crisis_model import save_training_vectors
-from intents.labels import INTENTS
+from intents.labels import INTENTS, topic_fits
 from intents.model import DEV_EXAMPLES
 from knowledge.calibrate import calibrate, collect, fold_models, folds
 from knowledge.entries import Entry
@@ -111,18 +111,13 @@ class Scores:
         }
 
 
-# Intents the knowledge base has no topic of its own for: where to turn elsewhere is a referral entry, and how
-# consultations are booked (online, walk-in, what to bring) is the centre's own information.
-FITTING_TOPIC = {"out_of_scope": "referral", "booking": "centre_info"}
-
-
 def card_right(item: dict, carried: bool, faq_id: str | None, topic: str | None) -> bool:
     """A card is right when it carries the fact (or is a labelled entry); without facts, when its topic fits."""
     if item.get("facts"):
         return carried or faq_id in labelled_entries(item)
     if item.get("faq_id"):
         return faq_id in labelled_entries(item)
-    return topic == FITTING_TOPIC.get(item["intent"], item["intent"])
+    return topic_fits(item["intent"], topic)
 
 
 def labelled_entries(item: dict) -> set[str]:
@@ -175,7 +170,11 @@ def evaluate(items: list[dict], asker: Asker | None = None, held_out: bool = Fal
         shipped = index.calibration
         models = fold_models(collect(index, items, is_right(ctx)))
         for fold, (others, own) in enumerate(folds(items)):
-            model = replace(models[fold], answer=shipped.answer, suggest=shipped.suggest) if fold in models else None
+            model = (
+                replace(models[fold], answer=shipped.answer, suggest=shipped.suggest, disagree=shipped.disagree)
+                if fold in models
+                else None
+            )
             with ctx.knowledge.using_examples(from_items(items[i] for i in others), model):
                 _score(asker, [items[i] for i in own], baseline, topics, ours, naive)
     else:
@@ -206,6 +205,12 @@ def is_right(ctx) -> Callable[[dict, Entry], bool]:
     return right
 
 
+def agrees(text: str, topic: str, probability: float) -> bool:
+    """Whether the best entry's topic fits the intent the triage gives the message, told that entry (as the dialogue
+    tells it)."""
+    return topic_fits(classify(text, topic, probability).intent, topic)
+
+
 def recalibrate(asker: Asker, items: list[dict]) -> Calibration:
     """Learn fusion weights and cut-offs on the items; write calibration.json and the shipped vector caches (the
     knowledge base's texts, and the intent examples the crisis model learns from)."""
@@ -214,7 +219,7 @@ def recalibrate(asker: Asker, items: list[dict]) -> Calibration:
     if index.embedder is not None:
         index.embedder.save(index.embedded_texts)
         save_training_vectors([t for t, _ in model_examples()])
-    calibration = calibrate(index, items, is_right(asker.svc.context))
+    calibration = calibrate(index, items, is_right(asker.svc.context), agrees)
     CALIBRATION.write_text(calibration.to_json(), encoding="utf-8")
     return calibration
 

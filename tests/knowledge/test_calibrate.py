@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge.calibrate import Labelled, fit, fold_models
+from knowledge.calibrate import HeldOut, Labelled, cut_offs, fit, fold_models
 from knowledge.fusion import FEATURES
 
 
@@ -37,3 +37,21 @@ def test_each_fold_s_model_never_learned_from_that_fold():
     assert sorted(models) == [0, 1, 2, 3, 4]
     own = [d for d in data if d.fold == 0]
     assert top_is_right(models[0], own) <= 0.2  # it ranks by the other folds' rule, wrong on fold 0
+
+
+def test_an_entry_of_another_topic_than_the_intent_needs_a_higher_cut_off():
+    """Held-out tops whose topic fits the intent are right from P 0.8 up; those of another topic (one in 26) only
+    from 0.95: the answer cut-off is learned over all of them, the disagreement cut-off over the others above it."""
+    rng = np.random.default_rng(7)
+    results = [HeldOut(float(p), bool(p >= 0.8), True, agrees=True) for p in rng.uniform(0.5, 1.0, 5000)]
+    results += [HeldOut(float(p), bool(p >= 0.95), True, agrees=False) for p in rng.uniform(0.5, 1.0, 200)]
+    answer, suggest, disagree = cut_offs(results)
+    assert 0.79 <= answer <= 0.82
+    assert 0.94 <= disagree <= 0.95
+    assert suggest <= answer
+
+
+def test_the_disagreement_cut_off_is_never_below_the_answer_cut_off():
+    results = [HeldOut(p, True, True, agrees=p < 0.9) for p in np.linspace(0.5, 1.0, 500)]
+    answer, _, disagree = cut_offs(results)
+    assert disagree >= answer
