@@ -247,9 +247,8 @@ def _is_greeting_only(norm: str, lex: Lexicon) -> bool:
 
 # How a self-introduction ends (「市内の小学校で教員をしている者です」「○○町内会の山田と申します」).
 _INTRODUCTION = re.compile(r"(?:者|もの|と申します|といいます|でございます|です)[。.!！…\s]*$")
-_WISHES = re.compile(
-    r"たい|ほしい|欲しい|want|like to"
-)  # 「ボランティア したい です」「NPOを作りたいと考えている者です」
+# A wish in it makes it the wish (「ボランティア したい です」「NPOを作りたいと考えている者です」).
+_WISHES = re.compile(r"たい|ほしい|欲しい|want|like to")
 _OPENING_GREETINGS = (
     "こんにちは",
     "こんばんは",
